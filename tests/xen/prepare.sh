@@ -32,6 +32,9 @@ apt_install() {
 		>"$CACHE/apt.log" 2>&1
 }
 mkdir -p "$CACHE"
+# Several engineers (and CI) share the machine: one preparer at a time.
+exec 9>"$CACHE/lock"
+flock 9
 if [ ${#missing[@]} -gt 0 ]; then
 	note "installing ${missing[*]}"
 	if ! apt_install "${missing[@]}"; then

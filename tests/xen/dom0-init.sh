@@ -1,0 +1,62 @@
+#!/bin/bash
+# Lane 2: /init of the dom0 initramfs. Brings up a minimal Xen dom0 (xenfs, xenstored,
+# xen-init-dom0, xenconsoled), then sources /lane2/checks.d/*.sh in order. Each check
+# prints exactly one line per check name it declares in its "# checks:" header:
+#   RESULT <name> PASS|FAIL <detail>
+# and the host (run.sh) fails the run if a declared name has no PASS line.
+# Detail/diagnostics go on lines starting with "  | ". Ends with "LANE2 DONE" and a
+# power-off, which makes Xen (noreboot) and thus QEMU exit.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+export HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /run/xen /run/xenstored /run/lock /var/log/xen/console
+echo "LANE2 BOOT dom0 up at $(cut -d' ' -f1 /proc/uptime)s, kernel $(uname -r)"
+
+# ---- helpers used by the checks ----------------------------------------------------------
+result() {
+	local name=$1 st=$2
+	shift 2
+	echo "RESULT $name $st $*"
+}
+diag() { sed 's/^/  | /' "$@"; }
+# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+wait_for() {
+	local t=$(($1 * 5))
+	shift
+	while ! "$@" 2>/dev/null; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# ---- Xen dom0 bring-up -------------------------------------------------------------------
+BOOT_ERR=
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
+	modprobe "$m" || BOOT_ERR="$BOOT_ERR modprobe-$m"
+done
+mount -t xenfs xenfs /proc/xen || BOOT_ERR="$BOOT_ERR mount-xenfs"
+xenstored --pid-file /run/xenstored.pid || BOOT_ERR="$BOOT_ERR xenstored"
+xen-init-dom0 >/var/log/xen/init-dom0.log 2>&1 || BOOT_ERR="$BOOT_ERR xen-init-dom0"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console ||
+	BOOT_ERR="$BOOT_ERR xenconsoled"
+echo "LANE2 XEN userland up at $(uptime_s)s${BOOT_ERR:+, errors:$BOOT_ERR}"
+
+for c in /lane2/checks.d/*.sh; do
+	# shellcheck source=/dev/null
+	. "$c"
+done
+
+echo "LANE2 DONE at $(uptime_s)s"
+sync
+poweroff -f
+sleep 30
