@@ -76,7 +76,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct netd *d = arg;
 
 	if (sig == SIGHUP) {
+		notify_systemd("RELOADING=1");
 		reload(d);
+		notify_systemd("READY=1");
 		return;
 	}
 	log_info("signal %d: exiting (bridges and VIFs stay as they are)", (int)sig);
@@ -205,6 +207,8 @@ int main(int argc, char **argv)
 	if (!d.ctl)
 		fatal("control socket %s", d.cfg.ctl_socket);
 	log_info("started (config %s)", d.config_path);
+	if (notify_systemd("READY=1") < 0)
+		log_warn("sd_notify");
 	event_base_dispatch(d.base);
 	teardown(&d);
 	return 0;

@@ -42,6 +42,9 @@ void netd_vifs_stop(struct netd *d);
 struct netd_ctl *netd_ctl_open(struct netd *d, const char *path);
 void netd_ctl_close(struct netd_ctl *ctl);
 
+/* netd_notify.c: sd_notify(3) for Type=notify; 0 when not under systemd. */
+int notify_systemd(const char *state);
+
 /* netd_pidfile.c; mkdir_parent: mkdir -p of a path's directory (/run/dom0net). */
 int mkdir_parent(const char *path);
 int pidfile_create(const char *path);
