@@ -232,6 +232,11 @@ void d0_nl_monitor_close(struct d0_nl *nl)
 	free(nl);
 }
 
+int d0_nl_monitor_fd(struct d0_nl *nl)
+{
+	return nl_cache_mngr_get_fd(nl->mngr);
+}
+
 struct nl_cache *d0_nl_links(struct d0_nl *nl)
 {
 	return nl->links;

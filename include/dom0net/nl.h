@@ -37,6 +37,8 @@ void d0_nl_monitor_close(struct d0_nl *nl);
 struct nl_cache *d0_nl_links(struct d0_nl *nl);
 struct nl_cache *d0_nl_addrs(struct d0_nl *nl);
 struct nl_cache *d0_nl_routes(struct d0_nl *nl);
+/* The monitor's socket (tests tune its buffer). */
+int d0_nl_monitor_fd(struct d0_nl *nl);
 /* Process pending monitor input now (used after our own requests, and by tests). */
 int d0_nl_monitor_poll(struct d0_nl *nl);
 
