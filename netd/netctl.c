@@ -13,6 +13,7 @@ static const struct netctl_cmd *const commands[] = {
 	&cmd_showmacs,
 	&cmd_nics,
 	&cmd_status,
+	&cmd_reload,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -28,6 +28,7 @@ int netctl_call_netd(uint16_t type, uint32_t flags, int argc, char *const *argv)
 const char *netctl_socket_path(void);
 
 extern const struct netctl_cmd cmd_status;
+extern const struct netctl_cmd cmd_reload;
 extern const struct netctl_cmd cmd_show;
 extern const struct netctl_cmd cmd_showmacs;
 extern const struct netctl_cmd cmd_nics;

@@ -4,7 +4,7 @@
 #ifndef DOM0NET_BRIDGES_H
 #define DOM0NET_BRIDGES_H
 
-#include <net/if.h>
+#include <dom0net/names.h> /* IFNAMSIZ without <net/if.h>, which clashes with <linux/if.h> */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
 #ifndef DOM0NET_CONFIG_H
 #define DOM0NET_CONFIG_H
 
-#include <net/if.h>
+#include <dom0net/names.h> /* IFNAMSIZ without <net/if.h>, which clashes with <linux/if.h> */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
