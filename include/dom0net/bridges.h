@@ -75,7 +75,14 @@ struct br_links {
 	size_t n;
 };
 
+/* Every link, all fields (netctl nics). */
 int br_links_dump(struct br_links *out, struct d0_err *err);
+/* Only bridges and their ports, in two small dumps whatever the number of other links
+ * (netctl show / showmacs: fast with 1000 ports). Ports carry name, ifindex, master,
+ * MAC, MTU, operstate and port_no; no kind, carrier or parent_dev. */
+int br_links_dump_bridges(struct br_links *out, struct d0_err *err);
+/* One link by name (an RTM_GETLINK request, not a dump); -1 with errno ENODEV if none. */
+int br_link_get(const char *name, struct br_link *out, struct d0_err *err);
 void br_links_free(struct br_links *l);
 const struct br_link *br_links_find(const struct br_links *l, const char *name);
 const struct br_link *br_links_by_index(const struct br_links *l, int ifindex);
