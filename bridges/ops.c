@@ -277,7 +277,11 @@ int br_op_addr_add(struct br_ctx *c, struct rtnl_addr *tmpl, int ifindex, const 
 	rtnl_addr_unset_flags(a, IFA_F_SECONDARY);
 	if (label && rtnl_addr_get_family(a) == AF_INET)
 		rtnl_addr_set_label(a, label);
-	if ((rc = rtnl_addr_add(c->sk, a, NLM_F_EXCL)) < 0) {
+	if ((rc = rtnl_addr_add(c->sk, a, NLM_F_EXCL)) == -NLE_EXIST) {
+		rtnl_addr_put(a); /* there already (a half-done run): not ours to undo */
+		return 0;
+	}
+	if (rc < 0) {
 		nl_addr2str(rtnl_addr_get_local(a), buf, sizeof(buf));
 		rtnl_addr_put(a);
 		return br_fail_nl(c, rc, buf);
