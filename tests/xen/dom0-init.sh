@@ -38,6 +38,8 @@ wait_for() {
 	done
 }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# The last lines netd logged (stderr with -d, else syslog).
+netd_log() { tail -n "${1:-15}" /var/log/netd.out /var/log/messages 2>/dev/null; }
 
 # ---- Xen dom0 bring-up -------------------------------------------------------------------
 BOOT_ERR=
@@ -51,7 +53,19 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/c
 	BOOT_ERR="$BOOT_ERR xenconsoled"
 echo "LANE2 XEN userland up at $(uptime_s)s${BOOT_ERR:+, errors:$BOOT_ERR}"
 
+# A check file whose checks are all pending (/lane2/pending: "NAME reason" lines) is
+# not run; its checks report PENDING with the reason.
+pending_reason() { [ -f /lane2/pending ] && awk -v n="$1" '$1==n {$1=""; sub(/^ +/, ""); print; f=1} END {exit !f}' /lane2/pending; }
 for c in /lane2/checks.d/*.sh; do
+	names=$(sed -n 's/^# checks: //p' "$c")
+	run=0
+	[ -n "$names" ] || run=1
+	for n in $names; do pending_reason "$n" >/dev/null || run=1; done
+	if [ $run = 0 ]; then
+		for n in $names; do result "$n" PENDING "$(pending_reason "$n")"; done
+		continue
+	fi
+	echo "LANE2 CHECKS $(basename "$c" .sh) at $(uptime_s)s"
 	# shellcheck source=/dev/null
 	. "$c"
 done

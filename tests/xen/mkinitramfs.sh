@@ -24,6 +24,7 @@ OUT=$(cd "$OUT" && pwd)
 put() {
 	local f=$1 dst=${2:-$1}
 	mkdir -p "$R$(dirname "$dst")"
+	rm -f "$R$dst" # may be a busybox applet link: never write through it
 	cp -L --preserve=mode "$f" "$R$dst"
 }
 # The shared libraries (and loader) ldd resolves for an ELF file.
@@ -99,12 +100,19 @@ for b in xl xenstored xen-init-dom0 xenconsoled xenstore-control; do
 	ln -sf "$X/$b" "$R/usr/sbin/$b"
 done
 cp -a /etc/xen "$R/etc/"
-# libxl leaves VIF hotplug to netd and waits for hotplug-status.
-sed -i '/run_hotplug_scripts/d' "$R/etc/xen/xl.conf"
-echo 'run_hotplug_scripts=0' >>"$R/etc/xen/xl.conf"
+# VIF hotplug is netd's. run_hotplug_scripts=0 is what the docs say, but libxl 4.17
+# ignores it for VIFs (it always runs the backend's `script`), so the default script is
+# a stand-in that only waits for netd's hotplug-status (vif-dom0net-wait.sh).
+sed -i '/run_hotplug_scripts/d; /vif.default.script/d' "$R/etc/xen/xl.conf"
+printf '%s\n' 'run_hotplug_scripts=0' 'vif.default.script="vif-dom0net-wait"' >>"$R/etc/xen/xl.conf"
+install -m 755 "$HERE/vif-dom0net-wait.sh" "$R/etc/xen/scripts/vif-dom0net-wait"
 # Shells and tools the checks (and the hotplug scripts) use; the real ip/bridge/iptables
-# because busybox's lack bridge ports, details and the legacy tables.
-put_elf /bin/bash /usr/bin/flock /usr/sbin/ip /usr/sbin/bridge /usr/sbin/xtables-legacy-multi
+# because busybox's lack bridge ports, details and the legacy tables; bridge-utils'
+# brctl is the reference `netctl show` must match byte for byte.
+# glibc dlopens libgcc_s for pthread_cancel (xl uses it).
+put_elf /lib/x86_64-linux-gnu/libgcc_s.so.1
+put_elf /bin/bash /usr/bin/flock /usr/sbin/ip /usr/sbin/bridge /usr/sbin/xtables-legacy-multi \
+	/usr/sbin/brctl
 for t in iptables-legacy iptables-legacy-save iptables-legacy-restore; do
 	ln -sf xtables-legacy-multi "$R/usr/sbin/$t"
 done
@@ -139,6 +147,7 @@ cp "$VMLINUZ" "$R/lane2/vmlinuz"
 cp "$OUT/domU.cpio.gz" "$R/lane2/domU.cpio.gz"
 install -m 755 "$HERE/dom0-init.sh" "$R/init"
 cp -r "$HERE/checks.d" "$R/lane2/"
+[ "${LANE2_RUN_PENDING:-0}" = 1 ] || cp "$HERE/pending" "$R/lane2/pending"
 printf '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n' >"$R/etc/ld.so.conf"
 ldconfig -r "$R" 2>/dev/null || true
 echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"

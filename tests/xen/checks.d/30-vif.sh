@@ -1,0 +1,78 @@
+# Lane 2: guests through the real toolstack and netback. libxl's hotplug "script" is a
+# stand-in that waits for netd's hotplug-status (see vif-dom0net-wait.sh), so `xl create`
+# succeeds only once netd attached the VIF; both PV guests then ping dom0's bridge
+# address through netfront/netback. Later checks wait only when these passed, so a
+# broken build fails fast instead of running into the lane's deadline.
+# checks: xl_create_d1 xl_create_d2 vif_connected guest_ping
+
+# guest NAME DOMID-HINT BRIDGE IP PEER [EXTRA...]: write /etc/xen/NAME.cfg
+guest_cfg() {
+	local name=$1 bridge=$2 ip=$3 peer=$4 mac=$5
+	shift 5
+	cat >"/etc/xen/$name.cfg" <<CFG
+name = "$name"
+type = "pv"
+kernel = "/lane2/vmlinuz"
+ramdisk = "/lane2/domU.cpio.gz"
+extra = "console=hvc0 quiet rdinit=/init d0ip=$ip d0peer=$peer $*"
+memory = 128
+vcpus = 1
+vif = [ 'bridge=$bridge,mac=$mac' ]
+on_poweroff = "destroy"
+on_crash = "destroy"
+CFG
+}
+# guest_line NAME KEY: the guest's last "DOMU KEY ..." console line (xenconsoled log).
+guest_line() { tr -d '\r' <"/var/log/xen/console/guest-$1.log" 2>/dev/null | grep "^DOMU $2" | tail -n1; }
+xs() { xenstore-read "$1" 2>/dev/null; }
+vif_state() { # NAME: "backend-state frontend-state hotplug-status"
+	local d
+	d=$(xl domid "$1" 2>/dev/null) || return
+	echo "$(xs /local/domain/0/backend/vif/$d/0/state) $(xs /local/domain/$d/device/vif/0/state)" \
+		"$(xs /local/domain/0/backend/vif/$d/0/hotplug-status)"
+}
+
+guest_cfg d1 xenbr0 10.99.0.11/24 10.99.0.1 00:16:3e:d0:01:00 d0loop=150
+guest_cfg d2 xenbr1 10.99.1.12/24 10.99.1.1 00:16:3e:d0:02:00
+created=0
+for g in d1 d2; do
+	t=$(uptime_s)
+	if out=$(timeout 60 xl create "/etc/xen/$g.cfg" 2>&1); then
+		created=$((created + 1))
+		result xl_create_$g PASS "domid $(xl domid $g), xl create took $(awk "BEGIN{print $(uptime_s)-$t}")s"
+	else
+		result xl_create_$g FAIL "xl create: $(echo "$out" | tail -n1)"
+		echo "$out" | tail -n 15 | diag
+		netd_log | diag
+	fi
+done
+
+# Backend and frontend Connected (4), hotplug-status connected, vifD.0 in the right bridge.
+both_connected() {
+	[ "$(vif_state d1)" = "4 4 connected" ] && [ "$(vif_state d2)" = "4 4 connected" ]
+}
+[ $created = 0 ] || wait_for 30 both_connected
+VIFS_OK=0
+d1=$(xl domid d1 2>/dev/null)
+d2=$(xl domid d2 2>/dev/null)
+if both_connected && br_has xenbr0 "vif$d1.0" && br_has xenbr1 "vif$d2.0"; then
+	VIFS_OK=1
+	result vif_connected PASS "vif$d1.0 in xenbr0, vif$d2.0 in xenbr1, states 4/4, hotplug-status connected"
+else
+	result vif_connected FAIL "d1: '$(vif_state d1)' d2: '$(vif_state d2)' (backend frontend hotplug-status)"
+	{ ip -br link; xenstore-ls -f /local/domain/0/backend/vif; } 2>&1 | diag
+	netd_log | diag
+fi
+
+pinged() { guest_line d1 ping | grep -q . && guest_line d2 ping | grep -q .; }
+[ $VIFS_OK = 0 ] || wait_for 90 pinged
+PING_OK=0
+p1=$(guest_line d1 ping)
+p2=$(guest_line d2 ping)
+if [ "${p1#DOMU ping ok}" != "$p1" ] && [ "${p2#DOMU ping ok}" != "$p2" ]; then
+	PING_OK=1
+	result guest_ping PASS "d1: ${p1#DOMU ping }; d2: ${p2#DOMU ping }"
+else
+	result guest_ping FAIL "d1: '${p1:-no answer}' d2: '${p2:-no answer}'"
+	for g in d1 d2; do tail -n 8 "/var/log/xen/console/guest-$g.log" 2>/dev/null | diag; done
+fi

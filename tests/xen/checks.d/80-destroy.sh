@@ -1,0 +1,27 @@
+# Lane 2: `xl destroy` detaches cleanly: the port leaves the bridge, the backend entry
+# goes, netd keeps no trace, `xl list` shows only dom0. Runs last, for every guest.
+# checks: xl_destroy
+gone() { ! ip link show "$1" >/dev/null 2>&1; }
+fails=
+guests=$(xl list | awk 'NR>1 && $1!="Domain-0" {print $1}')
+[ -n "$guests" ] || fails=" no-guest-to-destroy"
+for g in $guests; do
+	d=$(xl domid "$g")
+	br=$(basename "$(readlink "/sys/class/net/vif$d.0/master" 2>/dev/null)")
+	if ! timeout 60 xl destroy "$g" >/tmp/destroy.out 2>&1; then
+		fails="$fails $g:xl-destroy-failed"
+		diag /tmp/destroy.out
+		continue
+	fi
+	wait_for 20 gone "vif$d.0" || fails="$fails $g:vif$d.0-still-there"
+	[ -z "$br" ] || [ ! -e "/sys/class/net/$br/brif/vif$d.0" ] || fails="$fails $g:still-in-$br"
+	! xenstore-exists "/local/domain/0/backend/vif/$d" 2>/dev/null || fails="$fails $g:backend-entry-left"
+done
+left=$(xl list | awk 'NR>1 && $1!="Domain-0" {print $1}')
+[ -z "$left" ] || fails="$fails still-listed:$left"
+if [ -z "$fails" ]; then
+	result xl_destroy PASS "all guests destroyed; ports left their bridges; xl list clean"
+else
+	result xl_destroy FAIL "$fails"
+	netd_log | diag
+fi
