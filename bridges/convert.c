@@ -27,17 +27,20 @@ static int refused(struct nl_sock *sk, const struct br_state *st, struct d0_err 
 	return r;
 }
 
-static void dhcp_warning(const struct br_state *st, struct d0_err *err)
+/* A DHCP client keeps renewing on the NIC while its lease address now lives on the
+ * bridge (direct) or the pseudo NIC (legacy), where nobody extends its lifetime. */
+static void dhcp_warning(const struct br_state *st, enum br_style style, struct d0_err *err)
 {
+	const char *on = style == BR_STYLE_LEGACY ? st->n.uplink : st->n.bridge;
 	struct br_safety_paths p;
 	char who[64];
 
 	br_safety_paths_default(&p);
 	if (br_dhcp_client(&p, st->n.uplink, who, sizeof(who)))
 		d0_err_set(err, 0, "warning: DHCP client %s still runs on %s; its lease address "
-			   "now lives on %s with the lease's lifetime and will expire there: stop "
-			   "the client and run it on %s (see doc/bridges.md)", who, st->n.uplink,
-			   st->n.bridge, st->n.bridge);
+			   "now lives on %s%s with the lease's lifetime and expires there unless "
+			   "renewed: restart the client on %s (see doc/bridges.md)", who,
+			   st->n.uplink, style == BR_STYLE_LEGACY ? "the pseudo NIC " : "", on, on);
 }
 
 enum br_outcome br_convert(struct nl_sock *sk, const struct d0_config *cfg, const char *uplink,
@@ -110,7 +113,7 @@ enum br_outcome br_convert(struct nl_sock *sk, const struct d0_config *cfg, cons
 	o = style == BR_STYLE_LEGACY ? br_legacy_convert(sk, cfg, &st, err)
 				     : br_direct_convert(sk, cfg, &st, err);
 	if (o == BR_CONVERTED) {
-		dhcp_warning(&st, err);
+		dhcp_warning(&st, style, err);
 		if (note[0] && !err->msg[0])
 			d0_err_set(err, 0, "%s", note);
 	}

@@ -198,8 +198,7 @@ int br_nm_manages(const struct br_safety_paths *p, const struct br_snap *s, char
 	if (read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, "managed=false"))
 		return 0;
 	snprintf(why, len, "NetworkManager (pid %ld) manages %s; make it unmanaged "
-		 "(nmcli device set %s managed no) or set force = yes in [nic %s]",
-		 pid, s->name, s->name, s->name);
+		 "(nmcli device set %s managed no)", pid, s->name, s->name);
 	return 1;
 }
 

@@ -91,9 +91,11 @@ int br_state_read(struct nl_sock *sk, const struct d0_config *cfg, const char *u
 	} else if (has_p || (has_u && strcmp(u.kind, "veth") == 0 && has_v && u.link == v.ifindex) ||
 		   (has_v && has_t && t.link == v.ifindex)) {
 		st->st = BRK_HALF_LEGACY;
-		snprintf(st->why, sizeof(st->why), "present:%s%s%s%s%s; %s", has_u ? " " : "",
-			 has_u ? uplink : "", has_p ? " " : "", has_p ? st->n.peth : "",
-			 has_v ? " vif" : "", has_b ? "bridge present" : "no bridge");
+		snprintf(st->why, sizeof(st->why), "%s %s, %s %s, %s %s, %s %s",
+			 uplink, has_u ? u.kind[0] ? u.kind : "present" : "missing",
+			 st->n.peth, has_p ? "present" : "missing",
+			 has_v ? v.name : st->n.vif, has_v ? "present" : "missing",
+			 st->n.bridge, has_b ? "present" : "missing");
 	} else if (!has_u) {
 		st->st = BRK_MISSING;
 	} else if (u.master && has_b && u.master == b.ifindex) {

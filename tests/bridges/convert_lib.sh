@@ -2,8 +2,9 @@
 # Source it after setting nothing; it sources the lab (tests/lab/lab.sh).
 #
 #   cv_lab N [addr]        lab_dom0 N NICs (+ peer 10.I.0.1 for each) via lab.sh
-#   cv_conf STYLE [TEXT]   write $CV_CONF: [bridges] default-style = none, a
-#                          [nic ethI] section with style STYLE per NIC, plus TEXT
+#   cv_conf "STYLE..." [TEXT]  write $CV_CONF: [bridges] default-style = none, a
+#                          [nic ethI] section per NIC with the I-th STYLE (the
+#                          last one repeats), plus TEXT
 #   cv_state FILE          the dom0 state that a rollback/revert must restore:
 #                          ip -d addr, ip route/ip -6 route (all tables), ip rule,
 #                          link names + MACs + flags (lifetimes normalised)
@@ -40,14 +41,15 @@ cv_lab() {
 }
 
 cv_conf() {
-	local style=$1 extra=${2:-} i
+	local styles=($1) extra=${2:-} i s
 	{
 		printf '[global]\npidfile = %s\ncontrol-socket = %s\n' \
 			"$LAB_TMP/netd.pid" "$LAB_TMP/netd.sock"
 		printf '[bridges]\ndefault-style = none\nhotplug-nics = no\n'
 		printf '[firewall]\nenable = no\n[console]\nenable = no\n'
 		for ((i = 0; i < LAB_NICS; i++)); do
-			printf '[nic eth%d]\nstyle = %s\n' "$i" "$style"
+			s=${styles[i]:-${styles[${#styles[@]} - 1]}}
+			printf '[nic eth%d]\nstyle = %s\n' "$i" "$s"
 		done
 		printf '%s\n' "$extra"
 	} >"$CV_CONF"
