@@ -25,7 +25,7 @@ static int parse_json_opt(int argc, char **argv, bool *json)
 	return 0;
 }
 
-/* brctl prints its header before the first bridge it can show. */
+/* brctl prints its header before the first bridge it shows: no bridges, no header. */
 static void header(bool *done)
 {
 	if (*done)
@@ -88,10 +88,12 @@ static int show_exec(int argc, char **argv)
 	print_init(stdout, json);
 	print_open_array(NULL);
 	if (optind == argc) {
-		header(&header_done);
-		for (size_t i = 0; i < links.n; i++)
-			if (links.v[i].is_bridge)
+		for (size_t i = 0; i < links.n; i++) {
+			if (links.v[i].is_bridge) {
+				header(&header_done);
 				show_bridge(&links, &links.v[i]);
+			}
+		}
 	}
 	for (int i = optind; i < argc; i++) {
 		const struct br_link *br = br_links_find(&links, argv[i]);
