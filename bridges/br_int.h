@@ -39,6 +39,12 @@ void br_snap_free(struct br_snap *s);
 /* Addresses that we move: IPv4 all, IPv6 except link-local and kernel-made ones. */
 bool br_addr_movable(struct rtnl_addr *a);
 
+/* ---- journal.c: the snapshot on disk while addresses are in flight ---- */
+int br_journal_save(const struct br_snap *s, const char *uplink);
+/* 1 and s filled if a journal exists, 0 if none, -1 if unreadable. */
+int br_journal_load(const char *uplink, struct br_snap *s);
+void br_journal_drop(const char *uplink);
+
 /* ---- undo.c: the undo log ---- */
 enum br_undo_kind { BR_U_DEL_LINK, BR_U_LINK_SET, BR_U_ADD_ADDR, BR_U_DEL_ADDR,
 		    BR_U_ADD_ROUTE, BR_U_DEL_ROUTE };
@@ -69,6 +75,7 @@ struct br_ctx {
 	struct d0_err *err;
 	const char *uplink;
 	const char *step;		/* the step running now, for messages */
+	bool unclean;			/* set by br_rollback when something stayed changed */
 };
 
 /* Start a named step. Fails (err filled) when DOM0NET_FAULT_STEP names it. */
@@ -170,6 +177,8 @@ enum br_outcome br_direct_convert(struct nl_sock *sk, const struct d0_config *cf
 				  const struct br_state *st, struct d0_err *err);
 enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cfg,
 				  const struct br_state *st, struct d0_err *err);
+enum br_outcome br_legacy_finish(struct nl_sock *sk, const struct br_state *st,
+				 struct d0_err *err);
 enum br_outcome br_direct_revert(struct nl_sock *sk, const struct br_state *st,
 				 struct d0_err *err);
 enum br_outcome br_legacy_revert(struct nl_sock *sk, const struct br_state *st,

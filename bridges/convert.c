@@ -63,8 +63,8 @@ enum br_outcome br_convert(struct nl_sock *sk, const struct d0_config *cfg, cons
 	if (st.st == BRK_HALF_LEGACY) {
 		/* A legacy conversion cut short (crash, kill): go back to the plain NIC
 		 * first, then convert afresh. */
-		snprintf(note, sizeof(note), "half-done legacy conversion found (%s), undone; ",
-			 st.why);
+		snprintf(note, sizeof(note), "half-done legacy conversion found (%s): undone and "
+			 "converted again", st.why);
 		if ((o = br_legacy_revert(sk, &st, err)) == BR_FAILED) {
 			char m[sizeof(err->msg)];
 
@@ -89,7 +89,7 @@ enum br_outcome br_convert(struct nl_sock *sk, const struct d0_config *cfg, cons
 		return BR_FAILED;
 	case BRK_LEGACY:
 		if (style == BR_STYLE_LEGACY)
-			return BR_ALREADY;
+			return br_legacy_finish(sk, &st, err); /* BR_ALREADY unless half-done */
 		d0_err_set(err, EEXIST, "%s is bridged in legacy style but configured %s: run "
 			   "netd --stop-bridges first", uplink, br_style_name(style));
 		return BR_SKIPPED;

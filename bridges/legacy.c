@@ -6,7 +6,8 @@
  * Everything that does not touch ethN is built first, so the outage is only the
  * cut-over: addresses off, down, two renames, MAC, enslave, up, addresses and routes
  * back on the new ethN - a few netlink round trips. Addresses leave ethN before the
- * rename because a rename rewrites the labels of a link's addresses. */
+ * rename because a rename rewrites the labels of a link's addresses. While they are
+ * off, the journal (journal.c) holds them for a run that has to recover. */
 #include <errno.h>
 #include <string.h>
 
@@ -58,6 +59,12 @@ enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cf
 		goto fail;
 
 	/* ---- cut-over ---- */
+	if (br_step(&c, "journal") < 0)
+		goto fail;
+	if (br_journal_save(&s, n->uplink) < 0) {
+		br_fail(&c, errno, "cannot write the journal: %s", strerror(errno));
+		goto fail;
+	}
 	if (br_step(&c, "del-addresses") < 0 || br_addrs_del(&c, &s) < 0)
 		goto fail;
 	if (br_step(&c, "uplink-down") < 0 ||
@@ -93,12 +100,49 @@ enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cf
 	if (br_step(&c, "verify") < 0 || br_verify(&c, &s, veth, carrier, 2) < 0)
 		goto fail;
 	br_undo_free(&c.undo);
+	br_journal_drop(n->uplink);
 	br_snap_free(&s);
 	return BR_CONVERTED;
 fail: {
 	enum br_outcome o = br_rollback(&c, &s);
 
+	if (!c.unclean) /* else keep it for the next run */
+		br_journal_drop(n->uplink);
 	br_snap_free(&s);
 	return o;
 }
+}
+
+/* Legacy pieces all in place but a journal left: the run died after the cut-over,
+ * before the addresses and routes were all back. Put them on the pseudo NIC. */
+enum br_outcome br_legacy_finish(struct nl_sock *sk, const struct br_state *st,
+				 struct d0_err *err)
+{
+	struct br_ctx c = { .sk = sk, .err = err, .uplink = st->n.uplink };
+	struct br_snap j;
+	int r;
+
+	if ((r = br_journal_load(st->n.uplink, &j)) <= 0) {
+		if (r < 0)
+			d0_err_set(err, 0, "warning: unreadable journal for %s ignored",
+				   st->n.uplink);
+		return BR_ALREADY;
+	}
+	if (br_step(&c, "journal-restore") < 0 ||
+	    br_addrs_add(&c, &j, st->up_idx, st->n.uplink) < 0 ||
+	    br_routes_add(&c, &j, st->up_idx) < 0)
+		goto fail;
+	j.carrier = false; /* the carrier was verified when the links were set up */
+	if (br_step(&c, "verify") < 0 || br_verify(&c, &j, st->up_idx, NULL, 0) < 0)
+		goto fail;
+	br_undo_free(&c.undo);
+	br_journal_drop(st->n.uplink);
+	br_snap_free(&j);
+	d0_err_set(err, 0, "finished a half-done legacy conversion from its journal");
+	return BR_CONVERTED;
+fail:
+	/* Keep the journal: the addresses are still only there. */
+	br_rollback(&c, NULL);
+	br_snap_free(&j);
+	return BR_FAILED;
 }

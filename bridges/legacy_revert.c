@@ -2,7 +2,8 @@
  * back its addresses, routes and the physical MAC; pethN is released, renamed ethN,
  * gets that MAC and ARP back; the vif0.N pair goes, and the bridge if it is empty.
  * Each piece may be missing (a conversion cut short by a crash): its steps are then
- * skipped. */
+ * skipped, and the addresses and routes that run had in flight come back from its
+ * journal. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,9 @@ enum br_outcome br_legacy_revert(struct nl_sock *sk, const struct br_state *st,
 	struct br_ctx c = { .sk = sk, .err = err, .uplink = st->n.uplink };
 	const struct br_names *n = &st->n;
 	struct br_linkinfo u = { 0 }, q = { 0 }, p = { 0 };
-	struct br_snap s = { 0 };
+	struct br_snap s = { 0 }, j = { 0 };
+	bool journal_here = false;
+	int have_j;
 	const uint8_t *mac = NULL;
 	int phys = 0, pseudo = 0;
 
@@ -43,15 +46,30 @@ enum br_outcome br_legacy_revert(struct nl_sock *sk, const struct br_state *st,
 	else if (p.ifindex && memcmp(p.mac, br_mac_feff, BR_MAC_LEN) != 0)
 		mac = p.mac;
 
-	c.step = "snapshot";
-	if (pseudo && br_snap_take(sk, pseudo, &s, err) < 0)
+	/* Addresses and routes of a run that died with them in flight. */
+	c.step = "journal";
+	if ((have_j = br_journal_load(n->uplink, &j)) < 0) {
+		d0_err_set(err, errno, "%s: unreadable journal: %s", n->uplink, strerror(errno));
 		return BR_FAILED;
+	}
+	c.step = "snapshot";
+	if (pseudo && br_snap_take(sk, pseudo, &s, err) < 0) {
+		br_snap_free(&j);
+		return BR_FAILED;
+	}
 
 	if (p.ifindex && (br_step(&c, "peth-down") < 0 ||
 			  br_op_link_set(&c, phys, &(struct br_linkset){ .mask = IFF_UP,
 									 .master = -1 }) < 0))
 		goto fail;
 	if (pseudo) {
+		if (!have_j && s.n_addrs + s.n_routes > 0) {
+			if (br_journal_save(&s, n->uplink) < 0) {
+				br_fail(&c, errno, "cannot write the journal: %s", strerror(errno));
+				goto fail;
+			}
+			journal_here = true;
+		}
 		if (br_step(&c, "del-addresses") < 0 || br_addrs_del(&c, &s) < 0)
 			goto fail;
 		if (br_step(&c, "pseudo-down") < 0 ||
@@ -87,7 +105,13 @@ enum br_outcome br_legacy_revert(struct nl_sock *sk, const struct br_state *st,
 		if (br_step(&c, "verify") < 0 || br_verify(&c, &s, phys, &phys, 1) < 0)
 			goto fail;
 	}
+	if (have_j && (br_step(&c, "journal-restore") < 0 ||
+		       br_addrs_add(&c, &j, phys, n->uplink) < 0 ||
+		       br_routes_add(&c, &j, phys) < 0))
+		goto fail;
 	br_undo_free(&c.undo);
+	br_journal_drop(n->uplink);
+	br_snap_free(&j);
 	/* Past the point of no return: the pair and the bridge go. */
 	c.step = "delete-veth";
 	if (st->vif_idx)
@@ -101,6 +125,9 @@ enum br_outcome br_legacy_revert(struct nl_sock *sk, const struct br_state *st,
 fail: {
 	enum br_outcome o = br_rollback(&c, pseudo ? &s : NULL);
 
+	if (journal_here && !c.unclean)
+		br_journal_drop(n->uplink);
+	br_snap_free(&j);
 	br_snap_free(&s);
 	return o;
 }

@@ -16,6 +16,7 @@ enum br_outcome br_rollback(struct br_ctx *c, const struct br_snap *s)
 	if (s && s->ifindex)
 		lost = br_snap_restore(c->sk, s, why2, sizeof(why2)) < 0;
 	br_undo_free(&c->undo);
+	c->unclean = bad || lost;
 	if (bad || lost)
 		d0_err_set(c->err, code, "%s; ROLLBACK INCOMPLETE: %s", what, bad ? why : why2);
 	return BR_FAILED;

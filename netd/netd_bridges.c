@@ -26,6 +26,10 @@ static void log_outcome(const char *verb, const char *uplink, enum br_outcome o,
 		log_warnx("%s %s: failed and rolled back: %s", verb, uplink, err->msg);
 		break;
 	}
+	/* Success may carry a warning (a DHCP client left on the NIC, a bridge kept
+	 * for its guests, a half-done run finished). */
+	if ((o == BR_CONVERTED || o == BR_ALREADY) && err->msg[0])
+		log_warnx("%s %s: %s", verb, uplink, err->msg);
 }
 
 static void convert_one(struct netd *d, const char *uplink)

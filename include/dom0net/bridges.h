@@ -15,28 +15,47 @@
 struct nl_sock;
 struct rtnl_link;
 
-/* ---- conversion (owned by bridges/convert*, discover*) ---- */
+/* ---- conversion (owned by bridges/: discover, convert, direct, legacy, revert...) ----
+ * See doc/bridges.md. Every call reads the kernel first, so it is safe to repeat and
+ * recognises both styles after a restart. */
 
-/* Outcome of converting one uplink. */
+/* Outcome of converting (or reverting) one uplink. */
 enum br_outcome {
-	BR_CONVERTED,		/* changed the system; now bridged */
+	BR_CONVERTED,		/* changed the system: now bridged (br_revert: now reverted) */
 	BR_ALREADY,		/* was already in the requested state: nothing touched */
-	BR_SKIPPED,		/* style none, or refused (root fs / NetworkManager): err says why */
-	BR_FAILED,		/* failed and rolled back: err names the step and kernel error */
+	BR_SKIPPED,		/* style none, no such link, another master, other style in
+				 * place, or refused (root fs / NetworkManager): err says why */
+	BR_FAILED,		/* failed and rolled back: err names the step and the kernel's
+				 * error ("; ROLLBACK INCOMPLETE: ..." if the undo failed too) */
 };
+/* err on BR_CONVERTED / BR_ALREADY: empty, or a warning to log (code 0), e.g. a
+ * DHCP client still running on the NIC, a half-done run finished, a bridge kept
+ * because guests still use it.
+ * Test hooks (environment): DOM0NET_FAULT_STEP=STEP or UPLINK:STEP fails that step
+ * (DOM0NET_FAULT_CRASH=1: the process exits there); DOM0NET_SAFETY_ROOT prefixes
+ * the /proc, /sys, /run files of the safety checks; DOM0NET_RUN_DIR replaces
+ * /run/dom0net (the journal); DOM0NET_CARRIER_WAIT_MS bounds the carrier wait. */
 
-/* Uplink names (ethN physical NICs; bonds/VLANs only where configured) that the
- * config asks to bridge, in name order. */
+/* Uplinks to bridge, in name order: every NIC named by a [nic] section whose style
+ * is not none (any kind: veth, bond, VLAN), and with default-style != none every
+ * physical Ethernet NIC (a sysfs `device`, ARPHRD_ETHER, not wireless, not a bridge/
+ * bond slave/veth/vif/tap, no master but its own bridge); a legacy-converted ethN is
+ * listed by its pethN. */
 int br_discover(struct nl_sock *sk, const struct d0_config *cfg,
 		char (*names)[IFNAMSIZ], size_t max, size_t *n);
-/* True if a newly seen link is an uplink candidate (for NIC hot-add). */
+/* True if a newly seen link (read from the kernel now) is an uplink to bridge:
+ * the same rules, and it must have no master. */
 bool br_link_is_uplink(const struct d0_config *cfg, struct rtnl_link *link);
-/* The bridge an uplink maps to: [nic] bridge=, else ethN/bondN/ethN.V -> xenbrN... */
+/* The bridge an uplink maps to: [nic] bridge=, else ethN/bondN -> xenbrN,
+ * BASE.V -> (BASE's bridge).V, other NAME -> br-NAME. -1 ENAMETOOLONG if too long. */
 int br_bridge_name(const struct d0_config *cfg, const char *uplink, char out[IFNAMSIZ]);
-/* Convert one uplink in its configured style. Idempotent. */
+/* Convert one uplink in its configured style. Idempotent; finishes a half-done
+ * direct conversion, undoes and redoes a half-done legacy one. */
 enum br_outcome br_convert(struct nl_sock *sk, const struct d0_config *cfg,
 			   const char *uplink, struct d0_err *err);
-/* Reverse a conversion (legacy completely; direct back to the NIC). Idempotent. */
+/* Reverse a conversion, whatever style the kernel shows (legacy completely, also a
+ * half-done one; direct back to the NIC; the bridge is deleted unless guest ports
+ * remain). BR_ALREADY for a plain NIC. */
 enum br_outcome br_revert(struct nl_sock *sk, const struct d0_config *cfg,
 			  const char *uplink, struct d0_err *err);
 

@@ -19,11 +19,8 @@ set -uo pipefail
 LAB_DIR=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../lab" && pwd)}
 . "$LAB_DIR/lab.sh"
 
-cv__built() {
-	local f
-	for f in "$LAB_DIR"/../../build*/"$1"; do
-		[ -x "$f" ] && { echo "$f"; return 0; }
-	done
+cv__built() { # the newest build*/ copy when CTest did not say
+	ls -t "$LAB_DIR"/../../build*/"$1" 2>/dev/null | head -n 1
 }
 CONVERT_DRIVER=${CONVERT_DRIVER:-$(cv__built tests/bridges/convert-driver)}
 NETD=${NETD:-$(cv__built netd/netd)}
@@ -34,6 +31,8 @@ cv_lab() {
 	lab_peer
 	CV_D=$(lab_ns dom0)
 	CV_CONF=$LAB_TMP/dom0net.conf CV_LOG=$LAB_TMP/netd.log CV_OUT=$LAB_TMP/out
+	# The conversion journal of this lab (default /run/dom0net).
+	export DOM0NET_RUN_DIR=$LAB_TMP/run
 	# The lab's namespaces keep rp_filter off; a real dom0 often has it strict, and
 	# the conversion must not depend on it.
 	ip netns exec "$CV_D" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
@@ -58,8 +57,9 @@ cv_conf() {
 cv_state() {
 	{
 		echo "== links"
-		ip -n "$CV_D" -o link | sed -E 's/^[0-9]+: //; s/ qlen [0-9]+//' |
-			awk '{print $1, $2, $(NF-2), $(NF-1), $NF}' | sort
+		ip -n "$CV_D" -o link |
+			sed -E 's/^[0-9]+: ([^:@]+)[^:]*: (<[^>]*>).* link\/[a-z]+ ([0-9a-f:]+) .*/\1 \2 \3/' |
+			sort
 		echo "== addr"
 		ip -n "$CV_D" -d addr | sed -E 's/(valid|preferred)_lft [0-9]+sec/\1_lft Nsec/g; s/([a-z_]+_timer) +[0-9.]+/\1 N/g'
 		echo "== route"

@@ -58,16 +58,39 @@ check_legacy "legacy, crash at enslave-vif"
 revert "legacy, crash at enslave-vif"
 echo "ok: legacy conversion killed at enslave-vif is undone and redone at the next start"
 
-# Legacy, killed in the middle of the cut-over (ethN renamed pethN, the pseudo NIC
-# still named vethN): detected and reported; names and MAC are put back and the
-# conversion redone. The addresses in flight are lost with the process: the test
-# puts them back by hand, as the warning in doc/bridges.md says.
-crash legacy rename-veth
-D ip -o link show peth0 >/dev/null 2>&1 || lab_fail "crash did not leave peth0"
-cv_drv convert "$CV_CONF" eth0
-grep -q "eth0: converted: half-done legacy conversion found" "$CV_OUT" ||
-	lab_fail "half-done legacy not reported: $(cat "$CV_OUT")"
-echo "ok: $(cat "$CV_OUT")"
-D ip -o link show peth0 | grep -q "master xenbr0" || lab_fail "peth0 after the redo"
-mac=$(sed -n 's/^eth0 \([^ ]*\) .*/\1/p' "$LAB_TMP/plain")
-D ip -o link show eth0 | grep -q "link/ether $mac" || lab_fail "eth0 lost the physical MAC"
+# Legacy, killed in the middle of the cut-over (addresses off, ethN renamed pethN,
+# the pseudo NIC still named vethN), and killed in the middle of a revert (addresses
+# off the pseudo NIC): detected; names and MAC are put back, the addresses and routes
+# in flight come back from the journal, and the conversion is redone.
+for step in rename-veth peth-mac; do
+	crash legacy "$step"
+	D ip -o link show peth0 >/dev/null 2>&1 || lab_fail "crash at $step did not leave peth0"
+	ls "$DOM0NET_RUN_DIR"/convert-eth0.journal >/dev/null || lab_fail "no journal"
+	cv_drv convert "$CV_CONF" eth0
+	grep -q "eth0: converted: half-done legacy conversion found" "$CV_OUT" ||
+		lab_fail "half-done legacy ($step) not reported: $(cat "$CV_OUT")"
+	echo "ok: crash at $step -> $(cat "$CV_OUT")"
+	check_legacy "legacy, crash at $step"
+	[ -e "$DOM0NET_RUN_DIR"/convert-eth0.journal ] && lab_fail "journal left behind"
+	mac=$(awk '$1 == "eth0" {print $3}' "$LAB_TMP/plain")
+	[ -n "$mac" ] || lab_fail "no MAC for eth0 in the saved state"
+	D ip -o link show eth0 | grep -q "link/ether $mac" || lab_fail "eth0 lost the physical MAC $mac"
+	revert "legacy, crash at $step"
+done
+# Killed after the cut-over, before the routes were back: all pieces are there, the
+# journal says the run did not finish; the next start puts the rest back.
+crash legacy add-routes
+cv_netd_start
+grep -q "bridge eth0: done" "$CV_OUT" || lab_fail "restart after add-routes: $(cat "$CV_OUT")"
+cv_netd_stop
+check_legacy "legacy, crash at add-routes"
+[ -e "$DOM0NET_RUN_DIR"/convert-eth0.journal ] && lab_fail "journal left behind"
+echo "ok: legacy conversion killed at add-routes is finished from its journal at the next start"
+
+DOM0NET_FAULT_STEP=uplink-up DOM0NET_FAULT_CRASH=1 cv_drv revert "$CV_CONF" eth0
+lab_assert_eq 99 "$CV_RC" "crash during the revert"
+cv_drv revert "$CV_CONF" eth0
+grep -q "eth0: converted" "$CV_OUT" || lab_fail "revert after a crashed revert: $(cat "$CV_OUT")"
+cv_state "$LAB_TMP/now"
+cv_same "$LAB_TMP/plain" "$LAB_TMP/now" "revert after a crashed revert"
+echo "ok: a revert killed at uplink-up is finished by the next revert, exact prior state"
