@@ -12,6 +12,7 @@ static const struct netctl_cmd *const commands[] = {
 	&cmd_show,
 	&cmd_showmacs,
 	&cmd_nics,
+	&cmd_vifs,
 	&cmd_status,
 	&cmd_reload,
 };

@@ -32,5 +32,6 @@ extern const struct netctl_cmd cmd_reload;
 extern const struct netctl_cmd cmd_show;
 extern const struct netctl_cmd cmd_showmacs;
 extern const struct netctl_cmd cmd_nics;
+extern const struct netctl_cmd cmd_vifs;
 
 #endif
