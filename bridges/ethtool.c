@@ -109,9 +109,12 @@ int br_ethtool_linkmodes(struct br_ethtool *et, const char *ifname, struct br_li
 {
 	struct lm_ctx c = { .out = out };
 	struct nl_msg *msg = nlmsg_alloc();
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(et->sk));
+	struct nl_cb *sk_cb = nl_socket_get_cb(et->sk);	/* takes a reference */
+	struct nl_cb *cb = sk_cb ? nl_cb_clone(sk_cb) : NULL;
 	struct nlattr *hdr;
 	int ret = -1, nlret = -NLE_NOMEM;
+
+	nl_cb_put(sk_cb);
 
 	out->speed = BR_SPEED_UNKNOWN;
 	out->duplex = BR_DUPLEX_UNKNOWN;
