@@ -1,9 +1,13 @@
 # Lane 2: kill -9 netd while d1 pings dom0 through xenbr0, start it again from the unit's
 # command line: no ping may be lost (the datapath is the kernel's, netd only steers it),
 # and the restarted netd rebuilds its VIF table from the kernel and xenstore.
+# d1 starts its ping series when 10.99.0.2 answers: the go signal, over the same path.
 # checks: netd_restart netctl_vifs
 loop_running() { guest_line d1 loop | grep -q '^DOMU loop start'; }
-[ "${PING_OK:-0}" = 0 ] || wait_for 60 loop_running
+if [ "${D1_PING_OK:-0}" = 1 ]; then
+	ip addr add 10.99.0.2/24 dev xenbr0
+	wait_for 60 loop_running
+fi
 pid=$(pidof netd)
 if loop_running && [ -n "$pid" ]; then
 	sleep 1
@@ -13,6 +17,7 @@ if loop_running && [ -n "$pid" ]; then
 	up=$?
 	loop_done() { guest_line d1 loop | grep -q '^DOMU loop done'; }
 	[ $up != 0 ] || wait_for 60 loop_done
+	ip addr del 10.99.0.2/24 dev xenbr0
 	l=$(guest_line d1 loop)
 	tx=$(echo "$l" | sed -n 's/.*tx=\([0-9]*\).*/\1/p')
 	rx=$(echo "$l" | sed -n 's/.*rx=\([0-9]*\).*/\1/p')
