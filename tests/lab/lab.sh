@@ -57,7 +57,9 @@ LAB_DIR=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 lab_fail() {
 	local i=0 where=""
 	# First caller outside this file.
-	while [ "${BASH_SOURCE[i]:-}" = "${BASH_SOURCE[0]}" ]; do ((i++)); done
+	while [ "${BASH_SOURCE[i]:-}" = "${BASH_SOURCE[0]}" ]; do
+		i=$((i + 1))
+	done
 	[ -n "${BASH_SOURCE[i]:-}" ] &&
 		where=" (${BASH_SOURCE[i]##*/}:${BASH_LINENO[i-1]})"
 	echo "FAIL: $*$where" >&2
@@ -133,11 +135,12 @@ lab_reap_stale() {
 			rm -rf -- "$name"
 		else
 			for p in $(ip netns pids "$name" 2>/dev/null); do
-				kill -KILL "$p" 2>/dev/null
+				kill -KILL "$p" 2>/dev/null || true
 			done
-			ip netns del "$name" 2>/dev/null
+			ip netns del "$name" 2>/dev/null || true
 		fi
 	done
+	return 0
 }
 
 # Network labs need root and netns support; skip (77) otherwise.
@@ -155,8 +158,21 @@ lab_on_exit() {
 	LAB_HOOKS+=("$*")
 }
 
+# Start time (clock ticks since boot) of pid $1: with the pid, it names a
+# process even after its pid was reused.
+lab__starttime() {
+	local s
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	s=${s##*) }	# drop "pid (comm) ": field 3 (state) comes first
+	# shellcheck disable=SC2086
+	set -- $s
+	echo "${20}"
+}
+
 lab_track_pid() {
-	LAB_PIDS+=("$1")
+	local st
+	st=$(lab__starttime "$1") || return 0	# already gone
+	LAB_PIDS+=("$1:$st")
 }
 
 # Create namespace $LAB_ID-$1 with lo up; name in $LAB__NS. (No $(...):
@@ -170,7 +186,7 @@ lab__ns_new() {
 	ip -n "$ns" link set lo up
 	# No IPv6 chatter (DAD, router solicitations) on lab links.
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+		net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
 	LAB__NS=$ns
 }
 
@@ -203,8 +219,10 @@ lab_dom0() {
 			peer name "d$i" netns "$LAB_LAN" || lab_fail "veth eth$i"
 		lab__port "d$i"
 		ip -n "$LAB_DOM0" link set "eth$i" up
-		[ "$addr" = addr ] &&
-			ip -n "$LAB_DOM0" addr add "10.$i.0.2/24" dev "eth$i"
+		if [ "$addr" = addr ]; then
+			ip -n "$LAB_DOM0" addr add "10.$i.0.2/24" dev "eth$i" ||
+				lab_fail "address on eth$i"
+		fi
 	done
 	LAB_NICS=$n
 }
@@ -228,7 +246,8 @@ lab_peer() {
 		ip -n "$LAB_PEER" addr add "$c" dev eth0 || lab_fail "addr $c"
 	done
 	ip -n "$LAB_PEER" link set eth0 up
-	ip netns exec "$LAB_PEER" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$LAB_PEER" sysctl -qw net.ipv4.ip_forward=1 ||
+		lab_fail "peer forwarding"
 }
 
 lab_guest() {
@@ -275,7 +294,7 @@ lab_bg() {
 	shift
 	ip netns exec "$ns" "$@" &
 	LAB_LAST_PID=$!
-	LAB_PIDS+=("$LAB_LAST_PID")
+	lab_track_pid "$LAB_LAST_PID"
 }
 
 lab_xenstored() {
@@ -285,30 +304,40 @@ lab_xenstored() {
 	. "$LAB_DIR/xenstored.sh"
 	LAB_XS_DIR=$LAB_TMP/xs
 	xs_start "$LAB_XS_DIR" || lab_fail "xenstored did not start"
-	LAB_PIDS+=("$(xs_pid "$LAB_XS_DIR")")
+	lab_track_pid "$(xs_pid "$LAB_XS_DIR")"
+}
+
+# Can a link of kind $2 be created in namespace $1?
+lab__try_kind() {
+	case $2 in
+	vlan)
+		ip -n "$1" link add p type veth peer name q &&
+			ip -n "$1" link add link p name p.5 type vlan id 5 ;;
+	*)
+		ip -n "$1" link add probe0 type "$2" ;;
+	esac >/dev/null 2>&1
 }
 
 lab_need_link_kind() {
 	local k ns=$LAB_ID-kind-probe ok
 	lab_init
+	lab__need_netns
 	for k in "$@"; do
 		ip netns add "$ns" || lab_fail "netns $ns"
-		case $k in
-		vlan)
-			ip -n "$ns" link add p type veth peer name q &&
-			ip -n "$ns" link add link p name p.5 type vlan id 5 ;;
-		*)
-			ip -n "$ns" link add probe0 type "$k" ;;
-		esac >/dev/null 2>&1
-		ok=$?
+		ok=1
+		lab__try_kind "$ns" "$k" || ok=0
 		ip netns del "$ns"
-		((ok == 0)) || lab_skip "kernel lacks '$k' links (lane 2 covers it)"
+		((ok)) || lab_skip "kernel lacks '$k' links (lane 2 covers it)"
 	done
 }
 
-# Kill a pid and wait for it (up to 1 s), quietly.
+# Kill "pid[:starttime]" and wait for it (up to 1 s), quietly; with a
+# starttime, only if the pid still names that process.
 lab__kill() {
-	local pid=$1 i
+	local pid=${1%%:*} st=${1#*:} i
+	if [ "$st" != "$1" ]; then
+		[ "$(lab__starttime "$pid")" = "$st" ] || return 0
+	fi
 	kill -TERM "$pid" 2>/dev/null || return 0
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -323,6 +352,7 @@ lab_cleanup() {
 	local rc=$? h pid ns
 	[ -n "${LAB_ID:-}" ] || return "$rc"
 	trap - EXIT INT TERM
+	set +e	# a caller's "set -e" must not cut the cleanup short
 	for h in "${LAB_HOOKS[@]}"; do eval "$h" || true; done
 	for pid in "${LAB_PIDS[@]}"; do lab__kill "$pid"; done
 	[ -z "$LAB_XS_DIR" ] || xs_stop "$LAB_XS_DIR"
@@ -335,7 +365,7 @@ lab_cleanup() {
 	done
 	ip netns del "$LAB_ID-probe" 2>/dev/null
 	ip netns del "$LAB_ID-kind-probe" 2>/dev/null
-	[ -n "$LAB_TMP" ] && rm -rf -- "$LAB_TMP"
+	rm -rf -- "$LAB_TMP"
 	LAB_ID=""
 	return "$rc"
 }

@@ -84,6 +84,7 @@ static int xs_start(void)
 		setenv("XS_SHIM_DIR", lab_dir, 1);
 		setenv("XS_SHIM_PDEATHSIG", ppid, 1);
 		setenv("XENSTORED_RUNDIR", lab_dir, 1);
+		setenv("XENSTORED_PATH", sock, 1);	/* it binds this */
 		execl(daemon_path(), "xenstored", "-N", (char *)NULL);
 		_exit(127);
 	}

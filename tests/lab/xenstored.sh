@@ -16,9 +16,11 @@
 # socket), xsd_port/xsd_kva (what xs-shim serves for /proc/xen/*), pid,
 # log (stdout/stderr), trace (only with XS_TRACE=1).
 #
-# Clients: libxenstore and the xenstore-* tools use $XENSTORED_PATH if set,
-# else $XENSTORED_RUNDIR/socket; xenstored itself binds
-# $XENSTORED_RUNDIR/socket (it ignores XENSTORED_PATH). Both are exported.
+# Socket: xenstored 4.17 binds $XENSTORED_PATH if set, else
+# $XENSTORED_RUNDIR/socket (it creates RUNDIR); libxenstore and the
+# xenstore-* tools connect to the same. Both are set for the daemon (so a
+# stale XENSTORED_PATH in the caller's environment cannot misplace it) and
+# exported to the caller.
 #
 # Environment: XS_SHIM (path to xs-shim.so; default: searched in build*/
 # next to the source tree), XENSTORED (default /usr/lib/xen-4.17/bin/...;
@@ -78,8 +80,9 @@ xs_start() {
 	# as a command it must outlive the script.
 	local pdeath=$BASHPID
 	[ -n "${XS__COMMAND:-}" ] && pdeath=""
-	LD_PRELOAD=$shim XS_SHIM_DIR=$dir XENSTORED_RUNDIR=$dir \
-		XS_SHIM_PDEATHSIG=$pdeath "$daemon" -N -F "$dir/xenstored.pid" "${trace[@]}" \
+	LD_PRELOAD=$shim XS_SHIM_DIR=$dir XS_SHIM_PDEATHSIG=$pdeath \
+		XENSTORED_RUNDIR=$dir XENSTORED_PATH=$dir/socket \
+		"$daemon" -N -F "$dir/xenstored.pid" "${trace[@]}" \
 		</dev/null >"$dir/log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$dir/pid"
