@@ -124,6 +124,17 @@ const struct br_link *br_links_next_port(const struct br_links *l, const struct 
 	return NULL;
 }
 
+void br_compat_name(const char *arg, char out[IFNAMSIZ])
+{
+	char *colon;
+
+	strncpy(out, arg, IFNAMSIZ - 1);
+	out[IFNAMSIZ - 1] = '\0';
+	colon = strchr(out, ':');
+	if (colon)
+		*colon = '\0';
+}
+
 void br_id_format(const struct br_link *br, char out[18])
 {
 	const uint8_t *id = br->br_id;

@@ -34,7 +34,8 @@ static void header(bool *done)
 	*done = true;
 }
 
-static void show_bridge(const struct br_links *l, const struct br_link *br)
+/* label: the name to print, as the user typed it (brctl echoes "br0:1"). */
+static void show_bridge(const struct br_links *l, const struct br_link *br, const char *label)
 {
 	const struct br_link *p;
 	size_t pos = 0;
@@ -43,7 +44,7 @@ static void show_bridge(const struct br_links *l, const struct br_link *br)
 
 	br_id_format(br, id);
 	print_open_object(NULL);
-	print_string(PRINT_ANY, "name", "%s\t\t", br->name);
+	print_string(PRINT_ANY, "name", "%s\t\t", label);
 	print_string(PRINT_ANY, "id", "%s\t", id);
 	print_string(PRINT_FP, NULL, "%s\t\t", br->br_stp_state ? "yes" : "no");
 	print_bool(PRINT_JSON, "stp", NULL, br->br_stp_state != 0);
@@ -59,15 +60,15 @@ static void show_bridge(const struct br_links *l, const struct br_link *br)
 }
 
 /* Not a bridge: a port we know of, or any other link the kernel has by that name. */
-static void print_missing(const char *name, bool is_port)
+static void print_missing(const char *arg, const char *name, bool is_port)
 {
 	struct d0_err err = { 0 };
 	struct br_link l;
 
 	if (is_port || br_link_get(name, &l, &err) == 0)
-		fprintf(stderr, "device %s is not a bridge!\n", name);
+		fprintf(stderr, "device %s is not a bridge!\n", arg);
 	else if (errno == ENODEV)
-		fprintf(stderr, "bridge %s does not exist!\n", name);
+		fprintf(stderr, "bridge %s does not exist!\n", arg);
 	else
 		fprintf(stderr, "netctl show: %s\n", err.msg);
 }
@@ -91,20 +92,24 @@ static int show_exec(int argc, char **argv)
 		for (size_t i = 0; i < links.n; i++) {
 			if (links.v[i].is_bridge) {
 				header(&header_done);
-				show_bridge(&links, &links.v[i]);
+				show_bridge(&links, &links.v[i], links.v[i].name);
 			}
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		const struct br_link *br = br_links_find(&links, argv[i]);
+		char name[IFNAMSIZ];
+		const struct br_link *br;
 
-		/* brctl's messages, to stderr, in argument order; the others still print. */
+		/* As brctl: looked up as the kernel's ioctls would, printed as given. */
+		br_compat_name(argv[i], name);
+		br = br_links_find(&links, name);
 		if (br && br->is_bridge) {
 			header(&header_done);
-			show_bridge(&links, br);
+			show_bridge(&links, br, argv[i]);
 		} else {
+			/* brctl's messages, to stderr, in argument order; the others print. */
 			status = NETCTL_EXIT_FAIL;
-			print_missing(argv[i], br != NULL);
+			print_missing(argv[i], name, br != NULL);
 		}
 	}
 	print_close_array();

@@ -41,6 +41,7 @@ static int showmacs_exec(int argc, char **argv)
 	struct br_fdb fdb = { 0 };
 	struct d0_err err = { 0 };
 	const struct br_link *br;
+	char name[IFNAMSIZ];
 	bool json = false;
 	int c, status = NETCTL_EXIT_FAIL;
 
@@ -55,13 +56,14 @@ static int showmacs_exec(int argc, char **argv)
 		fprintf(stderr, "netctl showmacs: %s\n", err.msg);
 		goto out;
 	}
-	br = br_links_find(&links, argv[optind]);
+	br_compat_name(argv[optind], name);	/* "br0:1" is br0, as for brctl */
+	br = br_links_find(&links, name);
 	if (!br || !br->is_bridge) {
 		struct br_link l;
 		int e = EOPNOTSUPP;
 
 		/* What brctl says when brforward is missing, or is not a bridge's. */
-		if (!br && br_link_get(argv[optind], &l, &err) < 0) {
+		if (!br && br_link_get(name, &l, &err) < 0) {
 			if (errno != ENODEV) {
 				fprintf(stderr, "netctl showmacs: %s\n", err.msg);
 				goto out;

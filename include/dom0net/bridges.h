@@ -109,6 +109,10 @@ const struct br_link *br_links_by_index(const struct br_links *l, int ifindex);
  * NULL at the end. */
 const struct br_link *br_links_next_port(const struct br_links *l, const struct br_link *br,
 					 size_t *pos);
+/* The link a command-line name means to brctl, whose lookups go through interface
+ * ioctls: the kernel keeps the first 15 bytes and cuts at the first ':' (an alias
+ * label), so "br0:1" and "abcdefghijklmnoXYZ" name br0 and abcdefghijklmno. */
+void br_compat_name(const char *arg, char out[IFNAMSIZ]);
 /* "8000.0e49efaec5d2": priority, '.', bridge MAC, as brctl and sysfs print it. */
 void br_id_format(const struct br_link *br, char out[18]);
 

@@ -72,6 +72,11 @@ sh_same show br-one no-such-br br-two	# several: errors on stderr, in order
 sh_same show v1 br-empty
 sh_same show br-one br-one
 sh_same showmacs v1
+# brctl looks names up through ioctls: the kernel keeps 15 bytes and drops an alias.
+for n in br-one:1 br-one: lo:1 v1:1 no-such:1 :x abcdefghijklmnoXYZ abcdefghijklmn:9; do
+	sh_same show "$n"
+	sh_same showmacs "$n"
+done
 
 # Ports numbered above 255: brctl prints the ABI's 8-bit port_no.
 $X ip link add br-big type bridge

@@ -271,6 +271,25 @@ START_TEST(nic_selection_and_style)
 }
 END_TEST
 
+START_TEST(compat_names)
+{
+	char out[IFNAMSIZ];
+
+	br_compat_name("br0", out);
+	ck_assert_str_eq(out, "br0");
+	br_compat_name("br0:1", out);
+	ck_assert_str_eq(out, "br0");
+	br_compat_name(":x", out);
+	ck_assert_str_eq(out, "");
+	br_compat_name("abcdefghijklmnoXYZ", out);
+	ck_assert_str_eq(out, "abcdefghijklmno");
+	br_compat_name("abcdefghijklmn:9", out);
+	ck_assert_str_eq(out, "abcdefghijklmn");
+	br_compat_name("abcdefghijklmnop:1", out);
+	ck_assert_str_eq(out, "abcdefghijklmno");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("inspect");
@@ -283,6 +302,7 @@ int main(void)
 	tcase_add_test(tc, parse_malformed);
 	tcase_add_test(tc, snapshot_lookups);
 	tcase_add_test(tc, nic_selection_and_style);
+	tcase_add_test(tc, compat_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
