@@ -3,7 +3,8 @@
 #   sh_ns NAME            new bare namespace (lab.sh), name in $SH_NS; sets $X
 #                         ("ip netns exec NS") and makes it the one sh_* use
 #   sh_same ARGS...       run `brctl ARGS` and `netctl ARGS` in $SH_NS; fail with
-#                         a diff unless stdout, stderr and exit status are equal
+#                         a diff unless stdout, stderr, both through one pipe,
+#                         and the exit status are equal
 #   sh_macs BR            showmacs BR from both; every column equal except the
 #                         ageing timer, which must be a number within 1.0 s
 #   sh_json ARGS...       netctl ARGS --json must be valid JSON (python3)
@@ -43,12 +44,16 @@ sh_same() {
 	b_rc=$?
 	$X "$NETCTL" "$@" >"$d/n.out" 2>"$d/n.err"
 	n_rc=$?
+	# Both streams into one pipe too: the interleaving follows stdio buffering.
+	$X "$BRCTL" "$@" 2>&1 | cat >"$d/b.both"
+	$X "$NETCTL" "$@" 2>&1 | cat >"$d/n.both"
 	SH_COMPARED=$((SH_COMPARED + 1))
 	if ! cmp -s "$d/b.out" "$d/n.out" || ! cmp -s "$d/b.err" "$d/n.err" ||
-	    [ "$b_rc" != "$n_rc" ]; then
+	    ! cmp -s "$d/b.both" "$d/n.both" || [ "$b_rc" != "$n_rc" ]; then
 		echo "--- brctl $* (exit $b_rc) vs netctl (exit $n_rc)" >&2
 		diff <(cat -A "$d/b.out") <(cat -A "$d/n.out") >&2
 		diff <(cat -A "$d/b.err") <(cat -A "$d/n.err") >&2
+		diff <(cat -A "$d/b.both") <(cat -A "$d/n.both") >&2
 		lab_fail "netctl $* differs from brctl"
 	fi
 }
