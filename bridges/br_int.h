@@ -27,6 +27,7 @@ struct br_snap {
 	unsigned flags;			/* IFF_* */
 	int master;			/* ifindex, 0 if none */
 	bool carrier;
+	int addrgen;			/* IPv6 address generation mode, -1 unknown */
 	struct rtnl_addr **addrs;	/* clones in kernel (dump) order: primaries first */
 	size_t n_addrs;
 	struct rtnl_route **routes;	/* non-kernel routes with a nexthop on ifindex */
@@ -92,6 +93,8 @@ struct br_linkset {
 	unsigned mtu;
 	unsigned flags, mask;		/* IFF_* bits to set, and which ones to touch */
 	int master;			/* -1: leave; 0: release; else the master's ifindex */
+	bool set_addrgen;		/* IPv6 address generation mode (IN6_ADDR_GEN_MODE_*) */
+	uint8_t addrgen;
 };
 
 int br_op_bridge_create(struct br_ctx *c, const char *name, const uint8_t *mac,
@@ -116,6 +119,7 @@ struct br_linkinfo {
 	unsigned mtu, flags, arptype;
 	int master, link;		/* IFLA_MASTER, IFLA_LINK (veth peer) */
 	bool carrier;
+	int addrgen;			/* IPv6 address generation mode, -1 unknown */
 };
 /* 0, -1 with errno ENODEV when missing. By name (ifindex 0) or by ifindex. */
 int br_link_read(struct nl_sock *sk, int ifindex, const char *name, struct br_linkinfo *li);

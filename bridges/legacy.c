@@ -11,9 +11,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include <linux/if_link.h>
 #include <net/if.h>
 
 #include "br_int.h"
+
+/* No IPv6 link-local on pethN, vif0.N and the bridge: they carry no address. */
+#define NO_LL IN6_ADDR_GEN_MODE_NONE
 
 enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cfg,
 				  const struct br_state *st, struct d0_err *err)
@@ -41,15 +45,21 @@ enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cf
 		goto fail;
 	}
 	veth = li.ifindex;
-	if (br_step(&c, "vif-noarp") < 0 ||
+	/* vif0.N: NOARP and no IPv6 link-local (no address at all); the pseudo NIC makes
+	 * its IPv6 link-local the way the NIC did. */
+	if (br_step(&c, "pair-setup") < 0 ||
 	    br_op_link_set(&c, vif, &(struct br_linkset){ .flags = IFF_NOARP, .mask = IFF_NOARP,
-							  .master = -1 }) < 0)
+				  .master = -1, .set_addrgen = true, .addrgen = NO_LL }) < 0 ||
+	    br_op_link_set(&c, veth, &(struct br_linkset){ .master = -1,
+				  .set_addrgen = s.addrgen >= 0, .addrgen = (uint8_t)s.addrgen }) < 0)
 		goto fail;
 	if (br_step(&c, "create-bridge") < 0 ||
 	    br_op_bridge_create(&c, n->bridge, br_mac_feff, s.mtu, cfg->stp, cfg->forward_delay,
 				&br) < 0)
 		goto fail;
 	if (br_step(&c, "bridge-up") < 0 ||
+	    br_op_link_set(&c, br, &(struct br_linkset){ .master = -1, .set_addrgen = true,
+							 .addrgen = NO_LL }) < 0 ||
 	    br_op_link_set(&c, br, &(struct br_linkset){ .flags = IFF_UP | IFF_NOARP,
 				  .mask = IFF_UP | IFF_NOARP | IFF_MULTICAST, .master = -1 }) < 0)
 		goto fail;
@@ -78,7 +88,8 @@ enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cf
 		goto fail;
 	if (br_step(&c, "peth-mac") < 0 ||
 	    br_op_link_set(&c, up, &(struct br_linkset){ .mac = br_mac_feff, .flags = IFF_NOARP,
-							 .mask = IFF_NOARP, .master = -1 }) < 0)
+				  .mask = IFF_NOARP, .master = -1, .set_addrgen = true,
+				  .addrgen = NO_LL }) < 0)
 		goto fail;
 	if (br_step(&c, "enslave-peth") < 0 ||
 	    br_op_link_set(&c, up, &(struct br_linkset){ .master = br }) < 0)

@@ -91,7 +91,8 @@ enum br_outcome br_legacy_revert(struct nl_sock *sk, const struct br_state *st,
 		goto fail;
 	if (br_step(&c, "uplink-mac") < 0 ||
 	    br_op_link_set(&c, phys, &(struct br_linkset){ .mac = mac, .mask = IFF_NOARP,
-							   .master = -1 }) < 0)
+				  .master = -1, .set_addrgen = pseudo && q.addrgen >= 0,
+				  .addrgen = (uint8_t)q.addrgen }) < 0)
 		goto fail;
 	if (br_step(&c, "uplink-up") < 0 ||
 	    br_op_link_set(&c, phys, &(struct br_linkset){ .flags = IFF_UP, .mask = IFF_UP,

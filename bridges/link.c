@@ -9,6 +9,7 @@
 #include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 
 #include "br_int.h"
 
@@ -18,6 +19,7 @@ void br_linkinfo_from(struct rtnl_link *l, struct br_linkinfo *li)
 {
 	struct nl_addr *a = rtnl_link_get_addr(l);
 	const char *kind = rtnl_link_get_type(l);
+	uint8_t mode;
 
 	memset(li, 0, sizeof(*li));
 	li->ifindex = rtnl_link_get_ifindex(l);
@@ -31,6 +33,7 @@ void br_linkinfo_from(struct rtnl_link *l, struct br_linkinfo *li)
 	li->master = rtnl_link_get_master(l);
 	li->link = rtnl_link_get_link(l);
 	li->carrier = rtnl_link_get_carrier(l) != 0;
+	li->addrgen = rtnl_link_inet6_get_addr_gen_mode(l, &mode) == 0 ? mode : -1;
 }
 
 int br_link_read(struct nl_sock *sk, int ifindex, const char *name, struct br_linkinfo *li)

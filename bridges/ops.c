@@ -17,6 +17,7 @@
 #include <netlink/msg.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 
@@ -185,7 +186,8 @@ int br_op_link_set(struct br_ctx *c, int ifindex, const struct br_linkset *set)
 	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc(),
 			 *old = rtnl_link_alloc();
 	struct nl_addr *a = NULL;
-	struct br_linkinfo li;
+	struct br_linkinfo li = { 0 };
+	bool touched = false;
 	int rc = -NLE_NOMEM;
 
 	if (!orig || !chg || !old)
@@ -225,9 +227,15 @@ int br_op_link_set(struct br_ctx *c, int ifindex, const struct br_linkset *set)
 		rtnl_link_set_master(chg, set->master);
 		rtnl_link_set_master(old, li.master);
 	}
+	if (set->set_addrgen && li.addrgen >= 0 && li.addrgen != set->addrgen) {
+		if (rtnl_link_inet6_set_addr_gen_mode(chg, set->addrgen) < 0 ||
+		    rtnl_link_inet6_set_addr_gen_mode(old, (uint8_t)li.addrgen) < 0)
+			goto out;
+		touched = true;
+	}
 	if (!rtnl_link_get_name(chg) && !rtnl_link_get_addr(chg) && !rtnl_link_get_mtu(chg) &&
 	    !(set->mask && ((li.flags ^ set->flags) & set->mask)) &&
-	    !(set->master >= 0 && set->master != li.master)) {
+	    !(set->master >= 0 && set->master != li.master) && !touched) {
 		rc = 0; /* nothing to change */
 		goto out;
 	}

@@ -83,6 +83,7 @@ int br_snap_take(struct nl_sock *sk, int ifindex, struct br_snap *s, struct d0_e
 	s->flags = li.flags;
 	s->master = li.master;
 	s->carrier = li.carrier;
+	s->addrgen = li.addrgen;
 
 	if ((rc = rtnl_addr_alloc_cache(sk, &addrs)) < 0 ||
 	    (rc = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes)) < 0) {

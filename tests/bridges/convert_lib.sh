@@ -15,7 +15,7 @@
 #   cv_netd_stop           TERM the daemon and wait
 #   cv_ping_start ADDR N   peer pings ADDR N times at 100/s in the background
 #   cv_ping_loss           wait for it; prints and sets CV_LOSS (sent - received)
-set -uo pipefail
+set -u # no pipefail: `cmd | grep -q` would fail when grep stops reading early
 LAB_DIR=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../lab" && pwd)}
 . "$LAB_DIR/lab.sh"
 
