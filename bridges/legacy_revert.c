@@ -89,10 +89,12 @@ enum br_outcome br_legacy_revert(struct nl_sock *sk, const struct br_state *st,
 			  br_op_link_set(&c, phys, &(struct br_linkset){ .name = n->uplink,
 									 .master = -1 }) < 0))
 		goto fail;
-	if (br_step(&c, "uplink-mac") < 0 ||
-	    br_op_link_set(&c, phys, &(struct br_linkset){ .mac = mac, .mask = IFF_NOARP,
+	/* Only a NIC that became pethN had its MAC, ARP and IPv6 mode changed. */
+	if (p.ifindex &&
+	    (br_step(&c, "uplink-mac") < 0 ||
+	     br_op_link_set(&c, phys, &(struct br_linkset){ .mac = mac, .mask = IFF_NOARP,
 				  .master = -1, .set_addrgen = pseudo && q.addrgen >= 0,
-				  .addrgen = (uint8_t)q.addrgen }) < 0)
+				  .addrgen = (uint8_t)q.addrgen }) < 0))
 		goto fail;
 	if (br_step(&c, "uplink-up") < 0 ||
 	    br_op_link_set(&c, phys, &(struct br_linkset){ .flags = IFF_UP, .mask = IFF_UP,
