@@ -7,12 +7,14 @@ lab_init
 lab_need_cmd setpriv
 lab_dom0 1
 netd=${NETD:?} netctl=${NETCTL:?}
-sock=$LAB_TMP/netd.sock log=$LAB_TMP/netd.log conf=$LAB_TMP/netd.conf
+# The socket's directory must be reachable by an unprivileged user, as /run/dom0net is.
+chmod 755 "$LAB_TMP"
+sock=$LAB_TMP/run/netd.sock log=$LAB_TMP/netd.log conf=$LAB_TMP/netd.conf
 write_conf() {
 	cat >"$conf" <<EOC
 [global]
 log-level = ${1:-info}
-pidfile = $LAB_TMP/netd.pid
+pidfile = $LAB_TMP/run/netd.pid
 control-socket = $sock
 [bridges]
 default-style = none
@@ -72,5 +74,5 @@ kill -TERM "$netd_pid"
 lab_wait_for 5000 bash -c "! kill -0 $netd_pid 2>/dev/null" || lab_fail "netd did not exit on TERM"
 wait "$netd_pid" 2>/dev/null
 [ ! -e "$sock" ] || lab_fail "control socket left behind"
-[ ! -e "$LAB_TMP/netd.pid" ] || lab_fail "pidfile left behind"
+[ ! -e "$LAB_TMP/run/netd.pid" ] || lab_fail "pidfile left behind"
 echo "test_daemon: all checks passed"
