@@ -5,7 +5,8 @@
 # checks: nics netd_config netd_start bridge_direct bridge_legacy netctl_show
 
 # ---- the host as the installer left it: two addressed NICs, a default route ------------
-for m in e1000 llc stp bridge veth xen-netback; do modprobe "$m"; done
+for m in e1000 llc stp bridge veth xen-netback 8021q; do modprobe "$m"; done
+modprobe bonding max_bonds=0 # else loading it creates a bond0 of its own
 syslogd -O /var/log/messages -s 2000
 wait_for 10 test -e /sys/class/net/eth1
 nics_ok=1
@@ -16,14 +17,29 @@ done
 ip link set lo up
 ip link set eth0 up && ip addr add 10.99.0.1/24 dev eth0 && ip route add default via 10.99.0.254 dev eth0
 ip link set eth1 up && ip addr add 10.99.1.1/24 dev eth1
+# Bond and VLAN uplinks (checked in 25-uplinks): bond0 = eth2 + eth3 (active-backup, on
+# one QEMU hub), VLAN 100 on eth1, which the legacy style renames peth1.
+wait_for 10 test -e /sys/class/net/eth3
+ip link add bond0 type bond mode active-backup miimon 100 &&
+	ip link set eth2 master bond0 && ip link set eth3 master bond0 &&
+	ip link set bond0 up && ip addr add 10.99.2.1/24 dev bond0 || nics_ok=0
+ip link add link eth1 name eth1.100 type vlan id 100 &&
+	ip link set eth1.100 up && ip addr add 10.99.100.1/24 dev eth1.100 || nics_ok=0
+
 if [ $nics_ok = 1 ]; then
-	result nics PASS "$(ls /sys/class/net | grep -c '^eth') e1000 NICs, eth0/eth1 addressed"
+	result nics PASS "$(ls -d /sys/bus/pci/drivers/e1000/0000:* | wc -l) e1000 NICs, eth0/eth1 addressed, bond0 and eth1.100 set up"
 else
-	result nics FAIL "eth0/eth1 missing or in the wrong order"
+	result nics FAIL "eth0/eth1 missing or in the wrong order, or bond0/eth1.100 not set up"
 	ip -br link | diag
 fi
 
-cat >/etc/dom0net/dom0net.conf <<'CONF'
+# The firewall is on once anti-spoofing is in (else its half-written state would
+# only add noise here).
+fw=yes
+pending_reason antispoof >/dev/null && fw=no
+# What the distribution loads at boot for a bridged firewall (the unit may not load modules).
+[ $fw = no ] || for m in br_netfilter iptable_filter xt_physdev; do modprobe $m; done
+cat >/etc/dom0net/dom0net.conf <<CONF
 [global]
 log-level = debug
 [bridges]
@@ -33,10 +49,17 @@ hotplug-nics = no
 style = direct
 [nic eth1]
 style = legacy
+[nic bond0]
+style = direct
+bridge = xenbr2
+[nic eth1.100]
+style = direct
 [vif]
 link-timeout-ms = 20000
 [firewall]
-enable = no
+enable = $fw
+anti-spoof = $fw
+ssh-networks = any
 [console]
 enable = no
 [agent]

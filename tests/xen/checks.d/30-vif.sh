@@ -3,12 +3,13 @@
 # succeeds only once netd attached the VIF; both PV guests then ping dom0's bridge
 # address through netfront/netback. Later checks wait only when these passed, so a
 # broken build fails fast instead of running into the lane's deadline.
-# checks: xl_create_d1 xl_create_d2 vif_connected guest_ping
+# checks: xl_create_d1 xl_create_d2 vif_connected guest_ping_d1 guest_ping_d2
 
-# guest NAME DOMID-HINT BRIDGE IP PEER [EXTRA...]: write /etc/xen/NAME.cfg
+# guest_cfg NAME VIFSPEC IP PEER [EXTRA...]: write /etc/xen/NAME.cfg for a PV guest that
+# configures IP on eth0 and pings PEER (domU-init.sh; EXTRA goes on its command line).
 guest_cfg() {
-	local name=$1 bridge=$2 ip=$3 peer=$4 mac=$5
-	shift 5
+	local name=$1 vif=$2 ip=$3 peer=$4
+	shift 4
 	cat >"/etc/xen/$name.cfg" <<CFG
 name = "$name"
 type = "pv"
@@ -17,7 +18,7 @@ ramdisk = "/lane2/domU.cpio.gz"
 extra = "console=hvc0 quiet rdinit=/init d0ip=$ip d0peer=$peer $*"
 memory = 128
 vcpus = 1
-vif = [ 'bridge=$bridge,mac=$mac' ]
+vif = [ '$vif' ]
 on_poweroff = "destroy"
 on_crash = "destroy"
 CFG
@@ -32,8 +33,10 @@ vif_state() { # NAME: "backend-state frontend-state hotplug-status"
 		"$(xs /local/domain/0/backend/vif/$d/0/hotplug-status)"
 }
 
-guest_cfg d1 xenbr0 10.99.0.11/24 10.99.0.1 00:16:3e:d0:01:00 d0loop=100 d0go=10.99.0.2
-guest_cfg d2 xenbr1 10.99.1.12/24 10.99.1.1 00:16:3e:d0:02:00
+# d1 has an ip= (anti-spoof rules when the firewall is on; 50-antispoof).
+guest_cfg d1 bridge=xenbr0,mac=00:16:3e:d0:01:00,ip=10.99.0.11 10.99.0.11/24 10.99.0.1 \
+	d0loop=100 d0go=10.99.0.2
+guest_cfg d2 bridge=xenbr1,mac=00:16:3e:d0:02:00 10.99.1.12/24 10.99.1.1
 created=0
 for g in d1 d2; do
 	t=$(uptime_s)
@@ -66,13 +69,14 @@ fi
 
 pinged() { guest_line d1 ping | grep -q . && guest_line d2 ping | grep -q .; }
 [ $VIFS_OK = 0 ] || wait_for 60 pinged
-p1=$(guest_line d1 ping)
-p2=$(guest_line d2 ping)
-D1_PING_OK=0 # 40-restart needs only d1
-[ "${p1#DOMU ping ok}" = "$p1" ] || D1_PING_OK=1
-if [ "${p1#DOMU ping ok}" != "$p1" ] && [ "${p2#DOMU ping ok}" != "$p2" ]; then
-	result guest_ping PASS "d1: ${p1#DOMU ping }; d2: ${p2#DOMU ping }"
-else
-	result guest_ping FAIL "d1: '${p1:-no answer}' d2: '${p2:-no answer}'"
-	for g in d1 d2; do tail -n 8 "/var/log/xen/console/guest-$g.log" 2>/dev/null | diag; done
-fi
+D1_PING_OK=0 # 40-restart needs d1's path
+for g in d1 d2; do
+	p=$(guest_line $g ping)
+	if [ "${p#DOMU ping ok}" != "$p" ]; then
+		[ $g = d1 ] && D1_PING_OK=1
+		result guest_ping_$g PASS "${p#DOMU ping }"
+	else
+		result guest_ping_$g FAIL "'${p:-no answer}'"
+		tail -n 8 "/var/log/xen/console/guest-$g.log" 2>/dev/null | diag
+	fi
+done

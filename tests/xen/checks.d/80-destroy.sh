@@ -1,5 +1,6 @@
 # Lane 2: `xl destroy` detaches cleanly: the port leaves the bridge, the backend entry
-# goes, netd keeps no trace, `xl list` shows only dom0. Runs last, for every guest.
+# goes, no iptables rule names the VIF any more, `xl list` shows only dom0. Runs last,
+# for every guest.
 # checks: xl_destroy
 gone() { ! ip link show "$1" >/dev/null 2>&1; }
 fails=
@@ -16,6 +17,7 @@ for g in $guests; do
 	wait_for 20 gone "vif$d.0" || fails="$fails $g:vif$d.0-still-there"
 	[ -z "$br" ] || [ ! -e "/sys/class/net/$br/brif/vif$d.0" ] || fails="$fails $g:still-in-$br"
 	! xenstore-exists "/local/domain/0/backend/vif/$d" 2>/dev/null || fails="$fails $g:backend-entry-left"
+	! iptables-save 2>/dev/null | grep -q "vif$d\.0" || fails="$fails $g:iptables-rules-left"
 done
 left=$(xl list | awk 'NR>1 && $1!="Domain-0" {print $1}')
 [ -z "$left" ] || fails="$fails still-listed:$left"
