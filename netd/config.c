@@ -15,7 +15,11 @@
 #include <dom0net/log.h>
 #include <dom0net/names.h>
 
-enum key_type { K_BOOL, K_UINT, K_STRING, K_PATH, K_STYLE, K_NETS, K_LEVEL, K_PORTS, K_IFNAME };
+enum key_type {
+	K_BOOL, K_UINT, K_STRING, K_PATH, K_STYLE, K_NETS, K_LEVEL, K_PORTS, K_IFNAME,
+	K_FWDEFAULT,	/* one of fw_default_names, stored as its index (int) */
+	K_ROLES,	/* words of role_names, stored as bit i for role_names[i] (unsigned) */
+};
 
 enum section { S_GLOBAL, S_BRIDGES, S_NIC, S_VIF, S_FIREWALL, S_CONSOLE, S_AGENT };
 
@@ -32,6 +36,10 @@ struct key_desc {
 	size_t size;		/* string buffer size; for K_PORTS the offset of the max */
 	unsigned min, max;	/* K_UINT range */
 };
+
+/* Indexes match D0_ROLE_* bits and enum d0_fw_default. */
+static const char *const role_names[] = { "vm-server", "pool-master", "manager", NULL };
+static const char *const fw_default_names[] = { "drop", "reject", "return", NULL };
 
 #define CFG(f) offsetof(struct d0_config, f), sizeof(((struct d0_config *)0)->f)
 #define NIC(f) offsetof(struct d0_nic_cfg, f), sizeof(((struct d0_nic_cfg *)0)->f)
@@ -56,6 +64,10 @@ static const struct key_desc keys[] = {
 	{ S_FIREWALL, "console-networks", K_NETS, CFG(fw_console_nets), 0, 0 },
 	{ S_FIREWALL, "migration-networks", K_NETS, CFG(fw_migration_nets), 0, 0 },
 	{ S_FIREWALL, "cluster-conf", K_PATH, CFG(fw_cluster_conf), 0, 0 },
+	{ S_FIREWALL, "roles", K_ROLES, CFG(fw_roles), 0, 0 },
+	{ S_FIREWALL, "manager-networks", K_NETS, CFG(fw_manager_nets), 0, 0 },
+	{ S_FIREWALL, "input-default", K_FWDEFAULT, CFG(fw_input_default), 0, 0 },
+	{ S_FIREWALL, "anti-spoof-mac", K_BOOL, CFG(fw_antispoof_mac), 0, 0 },
 	{ S_CONSOLE, "enable", K_BOOL, CFG(console_enable), 0, 0 },
 	{ S_CONSOLE, "listen", K_STRING, CFG(console_listen), 0, 0 },
 	{ S_CONSOLE, "ports", K_PORTS, CFG(console_port_min), 0, 0 },
@@ -100,6 +112,10 @@ void config_defaults(struct d0_config *cfg)
 	cfg->fw_ssh_nets.n = 1;
 	cfg->fw_agent_nets.n = 1;
 	cfg->fw_console_nets.n = 1;
+	cfg->fw_manager_nets.n = 1;
+	cfg->fw_roles = D0_ROLE_VM_SERVER;
+	cfg->fw_input_default = D0_FW_DROP;
+	cfg->fw_antispoof_mac = false;
 	snprintf(cfg->fw_cluster_conf, sizeof(cfg->fw_cluster_conf), "%s",
 		 "/etc/ocfs2/cluster.conf");
 	cfg->console_enable = true;
@@ -229,6 +245,52 @@ static int parse_nets(struct parser *p, const char *key, char *s, struct d0_netl
 	return 0;
 }
 
+static void choices_list(const char *const *c, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; *c && n < len; c++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *c);
+}
+
+static int choice_index(const char *const *c, const char *v)
+{
+	for (int i = 0; c[i]; i++)
+		if (strcmp(c[i], v) == 0)
+			return i;
+	return -1;
+}
+
+/* The words a K_FWDEFAULT or K_ROLES key takes (NULL-terminated). */
+static const char *const *choices_of(const struct key_desc *k)
+{
+	return k->type == K_ROLES ? role_names : fw_default_names;
+}
+
+/* K_ROLES: space- or comma-separated words; "none" is the empty set. */
+static int parse_flags(struct parser *p, const struct key_desc *k, char *v, unsigned *out)
+{
+	const char *const *choices = choices_of(k);
+	char *save = NULL, list[128];
+
+	*out = 0;
+	if (strcmp(v, "none") == 0)
+		return 0;
+	for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		int i = choice_index(choices, tok);
+
+		if (i < 0) {
+			choices_list(choices, list, sizeof(list));
+			return perr(p, "%s: '%s' is not one of %s (or none)", k->name, tok, list);
+		}
+		*out |= 1u << i;
+	}
+	if (!*out)
+		return perr(p, "%s: empty (write none)", k->name);
+	return 0;
+}
+
 static int set_string(struct parser *p, const struct key_desc *k, char *dst, const char *v)
 {
 	if (strlen(v) >= k->size)
@@ -285,6 +347,19 @@ static int set_value(struct parser *p, const struct key_desc *k, char *v)
 		p->cfg->console_port_max = hi;
 		return 0;
 	}
+	case K_FWDEFAULT: {
+		int i = choice_index(choices_of(k), v);
+		char list[128];
+
+		if (i < 0) {
+			choices_list(choices_of(k), list, sizeof(list));
+			return perr(p, "%s: '%s' is not one of %s", k->name, v, list);
+		}
+		*(int *)dst = i;
+		return 0;
+	}
+	case K_ROLES:
+		return parse_flags(p, k, v, dst);
 	case K_STRING:
 	case K_PATH:
 	case K_IFNAME:

@@ -13,6 +13,7 @@ static const struct netctl_cmd *const commands[] = {
 	&cmd_showmacs,
 	&cmd_nics,
 	&cmd_vifs,
+	&cmd_firewall,
 	&cmd_status,
 	&cmd_reload,
 };

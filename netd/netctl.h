@@ -32,6 +32,7 @@ extern const struct netctl_cmd cmd_reload;
 extern const struct netctl_cmd cmd_show;
 extern const struct netctl_cmd cmd_showmacs;
 extern const struct netctl_cmd cmd_nics;
+extern const struct netctl_cmd cmd_firewall;
 extern const struct netctl_cmd cmd_vifs;
 
 #endif

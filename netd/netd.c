@@ -23,12 +23,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: netd [-dnv] [-f FILE] [--stop-bridges [UPLINK...]]\n"
+		"usage: netd [-dnv] [-f FILE] [--stop-bridges [UPLINK...] | --remove-firewall]\n"
 		"  -d              stay in the foreground, log to stderr\n"
 		"  -f FILE         configuration file (default %s)\n"
 		"  -n              check the configuration and exit\n"
 		"  -v              more verbose (repeat for debug)\n"
-		"  --stop-bridges  reverse the bridge conversions and exit\n",
+		"  --stop-bridges  reverse the bridge conversions and exit\n"
+		"  --remove-firewall  remove dom0net's iptables chains and jumps and exit\n",
 		D0_DEFAULT_CONFIG);
 }
 
@@ -61,6 +62,10 @@ static void reload(struct netd *d)
 	char err[512];
 
 	if (config_load(&next, d->config_path, err, sizeof(err)) < 0) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (netd_firewall_reload(d, &next, err, sizeof(err)) < 0) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 		return;
 	}
@@ -103,6 +108,7 @@ static void teardown(struct netd *d)
 {
 	netd_ctl_close(d->ctl);
 	netd_vifs_stop(d);
+	netd_firewall_stop(d);
 	d0_nl_monitor_close(d->mon);
 	d0_nl_request_socket_free(d->req);
 	if (d->sig_term)
@@ -131,11 +137,12 @@ int main(int argc, char **argv)
 	static struct netd d;
 	static const struct option opts[] = {
 		{"stop-bridges", no_argument, NULL, 'S'},
+		{"remove-firewall", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	int c, verbose = 0, foreground = 0, check_only = 0, stop = 0;
+	int c, verbose = 0, foreground = 0, check_only = 0, stop = 0, remove_fw = 0;
 	char err[512];
 
 	d.config_path = D0_DEFAULT_CONFIG;
@@ -156,6 +163,9 @@ int main(int argc, char **argv)
 		case 'S':
 			stop = 1;
 			break;
+		case 'R':
+			remove_fw = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -172,6 +182,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "netd: %s\n", err);
 		return 1;
 	}
+	if (netd_firewall_init(&d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "netd: %s\n", err);
+		return 1;
+	}
 	if (check_only) {
 		printf("configuration OK\n");
 		return 0;
@@ -184,6 +198,8 @@ int main(int argc, char **argv)
 	}
 	if (stop)
 		return stop_bridges(&d, argc - optind, argv + optind);
+	if (remove_fw)
+		return netd_firewall_remove(&d) < 0 ? 1 : 0;
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("daemon");
 	if (pidfile_create(d.cfg.pidfile) < 0)
@@ -197,6 +213,7 @@ int main(int argc, char **argv)
 	if (!d.req)
 		fatal("netlink request socket");
 	netd_bridges_boot(&d);
+	netd_firewall_start(&d);
 	d.mon = d0_nl_monitor_open(d.base, &(struct d0_nl_handlers){
 		on_nl_change, on_nl_resync, &d });
 	if (!d.mon)

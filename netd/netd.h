@@ -3,6 +3,7 @@
 #define NETD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <dom0net/config.h>
@@ -14,6 +15,9 @@ struct d0_nl;
 struct d0_xs;
 struct vif_mgr;
 struct netd_ctl;
+struct fw;
+struct fw_policy;
+struct vif_hooks;
 
 struct netd {
 	struct d0_config cfg;
@@ -25,6 +29,8 @@ struct netd {
 	struct event *xs_retry;		/* reconnect timer while xenstored is absent */
 	struct vif_mgr *vifs;
 	struct netd_ctl *ctl;
+	struct fw *fw;			/* firewall state (netd_firewall.c) */
+	struct fw_policy *fw_policy;	/* built with cfg; what start/reload apply */
 	struct event *sig_term, *sig_int, *sig_hup;
 	time_t started;
 };
@@ -37,6 +43,18 @@ int netd_bridges_stop(struct netd *d, int argc, const char **argv);
 /* netd_vifs.c: xenstore connection and the VIF manager. */
 int netd_vifs_start(struct netd *d);
 void netd_vifs_stop(struct netd *d);
+
+/* netd_firewall.c: host port policy and per-VIF anti-spoofing. init builds the
+ * policy (cluster.conf included) without touching the kernel; reload refuses a
+ * broken policy (-1, "file:line: message" in err) before anything changes. */
+int netd_firewall_init(struct netd *d, char *err, size_t errlen);
+void netd_firewall_start(struct netd *d);
+int netd_firewall_reload(struct netd *d, const struct d0_config *next, char *err, size_t errlen);
+void netd_firewall_stop(struct netd *d);
+int netd_firewall_remove(struct netd *d);
+const struct vif_hooks *netd_firewall_hooks(struct netd *d);
+/* netd_firewall_show.c: `netctl firewall [--json]`. */
+int netd_firewall_print(struct netd *d, bool json, FILE *out, char *err, size_t errlen);
 
 /* netd_ctl.c: the control socket. */
 struct netd_ctl *netd_ctl_open(struct netd *d, const char *path);

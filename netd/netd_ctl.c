@@ -40,6 +40,7 @@ struct ctl_client {
 static const bool read_only[CTL_REQ_MAX] = {
 	[CTL_REQ_STATUS] = true,
 	[CTL_REQ_VIFS] = true,
+	[CTL_REQ_FIREWALL] = true,
 };
 
 static void client_close(struct ctl_client *c)
@@ -84,6 +85,15 @@ static int dispatch(struct ctl_client *c, const struct ctl_hdr *h, int argc, con
 		return 0;
 	case CTL_REQ_STOP_BRIDGES:
 		return netd_bridges_stop(d, argc, argv) < 0 ? EIO : 0;
+	case CTL_REQ_FIREWALL: {
+		char err[512];
+
+		if (netd_firewall_print(d, h->flags & CTL_F_JSON, out, err, sizeof(err)) < 0) {
+			fprintf(out, "%s\n", err);
+			return EIO;
+		}
+		return 0;
+	}
 	}
 	fprintf(out, "unknown request type %u\n", h->type);
 	return EOPNOTSUPP;

@@ -37,7 +37,7 @@ static void try_connect(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	log_info("xenstore: connected");
-	d->vifs = vif_mgr_new(d->base, d->xs, d->req, d->mon, &d->cfg, NULL);
+	d->vifs = vif_mgr_new(d->base, d->xs, d->req, d->mon, &d->cfg, netd_firewall_hooks(d));
 	if (!d->vifs || vif_mgr_start(d->vifs) < 0)
 		log_warn("vif: cannot start the VIF manager");
 }

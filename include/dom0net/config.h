@@ -14,6 +14,14 @@
 
 enum br_style { BR_STYLE_NONE = 0, BR_STYLE_DIRECT, BR_STYLE_LEGACY };
 
+/* [firewall] roles: which rows of the port table (spec/firewall.md) a host opens. */
+#define D0_ROLE_VM_SERVER 0x1
+#define D0_ROLE_POOL_MASTER 0x2
+#define D0_ROLE_MANAGER 0x4	/* the manager is co-located on this host */
+
+/* [firewall] input-default: what happens to INPUT traffic no rule accepted. */
+enum d0_fw_default { D0_FW_DROP = 0, D0_FW_REJECT, D0_FW_RETURN };
+
 /* An IPv4 network in CIDR form (address and prefix length, host byte order). */
 struct d0_net4 {
 	uint32_t addr;
@@ -55,6 +63,10 @@ struct d0_config {
 	struct d0_netlist fw_ssh_nets, fw_agent_nets, fw_cluster_nets, fw_console_nets,
 		fw_migration_nets;
 	char fw_cluster_conf[256];
+	unsigned fw_roles;		/* D0_ROLE_* */
+	struct d0_netlist fw_manager_nets;
+	int fw_input_default;		/* enum d0_fw_default */
+	bool fw_antispoof_mac;
 	/* [console] */
 	bool console_enable;
 	char console_listen[64];

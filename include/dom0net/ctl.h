@@ -18,6 +18,7 @@ enum ctl_type {
 	CTL_REQ_VIFS,		/* flags: CTL_F_JSON */
 	CTL_REQ_RELOAD,		/* re-read the configuration (like SIGHUP) */
 	CTL_REQ_STOP_BRIDGES,	/* args: uplinks (none = all configured) */
+	CTL_REQ_FIREWALL,	/* flags: CTL_F_JSON; the policy and installed rules */
 	CTL_REQ_MAX,
 	CTL_RESPONSE = 0x8000,	/* or'ed with the request type */
 };
