@@ -182,7 +182,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "netd: %s\n", err);
 		return 1;
 	}
-	if (netd_firewall_init(&d, err, sizeof(err)) < 0) {
+	/* Removing our chains needs no policy (cluster.conf may be what is broken). */
+	if (!remove_fw && netd_firewall_init(&d, err, sizeof(err)) < 0) {
 		fprintf(stderr, "netd: %s\n", err);
 		return 1;
 	}
