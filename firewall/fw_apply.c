@@ -67,7 +67,12 @@ int fw_transact(struct fw *fw, fw_tx_fn fn, void *arg, struct d0_err *e)
 		}
 		err = errno;
 		iptc_free(h);
-		if (err != EAGAIN || attempt == FW_MAX_ATTEMPTS) {
+		/* EAGAIN: the table changed since we read it, nothing was replaced.
+		 * EINVAL here is (almost always) the second half of libiptc's commit: the
+		 * table was replaced, then another writer replaced it again before our
+		 * counters were added back. Either way the state is unknown: re-read and
+		 * redo (every transaction is idempotent), still bounded. */
+		if ((err != EAGAIN && err != EINVAL) || attempt == FW_MAX_ATTEMPTS) {
 			d0_err_set(e, err, "iptc_commit(%s)%s: %s", FW_TABLE,
 				   err == EAGAIN ? " (other writers kept committing first)" : "",
 				   iptc_strerror(err));

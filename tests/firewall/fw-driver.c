@@ -11,12 +11,15 @@
  *     check N                    the table holds exactly N VIF chains with their rules
  *     show                       installed rules with counters
  *     remove                     remove every dom0net chain
+ * FW_DRIVER_PRECOMMIT_US=N sleeps N us between building and committing each
+ * transaction (widens the window in which another writer can commit first).
  * Exit 0, or 1 with the error on stderr. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <dom0net/config.h>
 #include <dom0net/firewall.h>
@@ -27,6 +30,11 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void precommit_sleep(void *arg)
+{
+	usleep(*(unsigned *)arg);
 }
 
 static void fake_vif(unsigned i, struct fw_vif *v)
@@ -159,6 +167,12 @@ int main(int argc, char **argv)
 	if (!(fw = fw_new(&e))) {
 		fprintf(stderr, "fw-driver: %s\n", e.msg);
 		return 1;
+	}
+	if (getenv("FW_DRIVER_PRECOMMIT_US")) {
+		static unsigned us;
+
+		us = (unsigned)atoi(getenv("FW_DRIVER_PRECOMMIT_US"));
+		fw_set_precommit_hook(fw, precommit_sleep, &us);
 	}
 	for (; i < argc && rc == 0; i++) {
 		const char *cmd = argv[i];
