@@ -53,9 +53,12 @@ static void print_policy(const struct fw_policy *p)
 {
 	char roles[64], ip[16];
 
-	print_bool(PRINT_ANY, "enabled", "firewall: enabled %s", p->enable);
-	print_bool(PRINT_ANY, "anti_spoof", ", anti-spoof %s", p->antispoof);
-	print_bool(PRINT_ANY, "anti_spoof_mac", ", anti-spoof-mac %s", p->antispoof_mac);
+	print_bool(PRINT_JSON, "enabled", NULL, p->enable);
+	print_bool(PRINT_JSON, "anti_spoof", NULL, p->antispoof);
+	print_bool(PRINT_JSON, "anti_spoof_mac", NULL, p->antispoof_mac);
+	print_string(PRINT_FP, NULL, "firewall: %s", p->enable ? "enabled" : "disabled");
+	print_string(PRINT_FP, NULL, ", anti-spoof %s", p->antispoof ? "on" : "off");
+	print_string(PRINT_FP, NULL, ", anti-spoof-mac %s", p->antispoof_mac ? "on" : "off");
 	print_string(PRINT_ANY, "roles", ", roles %s", fw_roles_format(p->roles, roles, sizeof(roles)));
 	print_string(PRINT_ANY, "input_default", ", input default %s\n",
 		     fw_default_name(p->input_default));
