@@ -115,23 +115,26 @@ void vif_free_record(struct vif_mgr *m, struct vif *v)
 
 int vif_set_raw(struct vif *v, int k, const char *val, size_t len)
 {
-	static const char too_long[] = "\x01(value too long)";
 	char *copy = NULL;
 
 	if (val) {
-		if (len > VIF_RAW_MAX) {
-			val = too_long;
-			len = sizeof(too_long) - 1;
-		}
-		copy = malloc(len + 1);
+		/* Too long for any key: keep the start (for the message) and end it with a
+		 * control character that no parser accepts. */
+		bool cut = len > VIF_RAW_MAX;
+
+		if (cut)
+			len = VIF_RAW_MAX;
+		copy = malloc(len + 2);
 		if (!copy)
 			return -1;
 		memcpy(copy, val, len);
-		copy[len] = '\0';
 		/* Values are bytes: an embedded NUL must not shorten one into validity. */
 		for (size_t i = 0; i < len; i++)
 			if (copy[i] == '\0')
 				copy[i] = '?';
+		if (cut)
+			copy[len++] = '\x01';
+		copy[len] = '\0';
 	}
 	free(v->raw[k]);
 	v->raw[k] = copy;
@@ -326,7 +329,11 @@ void vif_mgr_resync(struct vif_mgr *m)
 		}
 	}
 	nl_cache_foreach(links, each_link, m);
-	m->scan_all = true;
+	/* Only netlink events were lost: every record is re-checked against the kernel,
+	 * xenstore need not be re-read. */
+	for (size_t h = 0; h < VIF_HASH; h++)
+		for (struct vif *v = m->by_id[h]; v; v = v->hnext)
+			vif_queue(m, v);
 	schedule(m);
 }
 
@@ -414,8 +421,14 @@ void vif_mgr_xs_event(struct vif_mgr *m, const char *path, const char *token)
 		vif_queue(m, v);
 		return;
 	default:
-		/* Not an id (bogus directory names are reported by the scans). */
-		return;
+		/* Not an id: counted, reported once per run (thousands may come at once). */
+		if (m->bogus_events++ == 0) {
+			const char *rel = strncmp(path, VIF_BACKEND "/", sizeof(VIF_BACKEND)) == 0
+						  ? path + sizeof(VIF_BACKEND) : path;
+
+			vif_quote(rel, m->first_bogus, sizeof(m->first_bogus));
+		}
+		break;
 	}
 	schedule(m);
 }

@@ -50,6 +50,8 @@ static void field(struct pr *p, const char *val, bool raw)
 		fprintf(p->f, "%s\"%s\":", p->col > 1 ? "," : "", c->key);
 		if (raw)
 			fputs(val, p->f);
+		else if (!*val)
+			fputs("null", p->f);
 		else
 			json_str(p->f, val);
 		return;

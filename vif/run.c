@@ -150,6 +150,13 @@ void vif_run(struct vif_mgr *m)
 		}
 		vif_reconcile(m, &b);
 	}
+	if (m->bogus_events && (!m->bogus_logged_us || now_us() - m->bogus_logged_us >= 10000000)) {
+		m->bogus_logged_us = now_us();
+		log_warnx("vif: ignored %u change%s under %s with no domain/device id "
+			  "(first: '%s')", m->bogus_events, m->bogus_events == 1 ? "" : "s",
+			  VIF_BACKEND, m->first_bogus);
+		m->bogus_events = 0;
+	}
 	log_debug("vif: run: %zu records in %lld us (scan%s %lld us, read %lld us)", total,
 		  now_us() - t0, full ? " all" : "", t1 - t0, t_read);
 }

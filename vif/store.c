@@ -270,9 +270,9 @@ int vif_store_scan(struct vif_mgr *m, int domid, unsigned *bogus, char *first, s
 		return scan_dom(m, (unsigned)domid, bogus, first, len);
 	}
 	names = xs_directory(h, XBT_NULL, VIF_BACKEND, &num);
-	if (!names)
-		return errno == ENOENT ? 0 : -1;
-	for (unsigned i = 0; i < num; i++) {
+	if (!names && errno != ENOENT)
+		return -1;
+	for (unsigned i = 0; names && i < num; i++) {
 		if (vif_parse_id(names[i], VIF_MAX_DOMID, &d) < 0) {
 			note_bogus(names[i], bogus, first, len);
 			continue;

@@ -18,6 +18,7 @@
 
 struct event;
 struct nl_cache;
+struct nl_object;
 struct vif;
 struct vif_nl;
 
@@ -43,6 +44,7 @@ struct vif_dev {
 	struct vif_info info;	/* the record made at attach, handed to detached() */
 	/* per-run scratch */
 	bool plan_attach, plan_detach, failed;
+	bool sent;		/* requests were needed (else: found attached as it is) */
 	int br_ifindex;
 	unsigned mtu;
 	char target[IFNAMSIZ];
@@ -102,6 +104,9 @@ struct vif_mgr {
 	unsigned *scan_doms;	/* domids whose directory changed */
 	size_t n_scan_doms, cap_scan_doms;
 	bool started;
+	unsigned bogus_events;	/* watch paths that are not ids, not yet reported */
+	char first_bogus[48];
+	long long bogus_logged_us;	/* reported at most every 10 s */
 };
 
 /* mgr.c */
@@ -121,12 +126,46 @@ void vif_run(struct vif_mgr *m);
 void vif_timer_arm(struct vif_mgr *m, struct vif *v);
 void vif_timer_cancel(struct vif *v);
 
-/* reconcile.c: decisions for one batch. */
+/* reconcile.c: decisions for one batch, and the batch's driver. */
 struct vif_batch {
 	struct vif *v[VIF_BATCH];
 	size_t n;
 };
 void vif_reconcile(struct vif_mgr *m, struct vif_batch *b);
+/* The record failed (v->error): hotplug-status=error, unless already written. */
+void vif_want_error(struct vif *v);
+/* detached() for a device whose attached() ran. */
+void vif_hook_detach(struct vif_mgr *m, struct vif_dev *d);
+
+/* bridge.c: which bridge, resolved once per batch. */
+struct vif_bridge {
+	char want[IFNAMSIZ];	/* the name asked for */
+	char name[IFNAMSIZ];	/* the bridge it resolved to */
+	int ifindex;		/* 0: unresolved; err says why */
+	unsigned mtu;
+	char err[160];
+};
+
+#define VIF_CTX_BRIDGES 8
+
+/* One batch's shared context. */
+struct vif_ctx {
+	struct vif_mgr *m;
+	struct nl_cache *links;
+	struct vif_bridge br[VIF_CTX_BRIDGES];
+	size_t n_br;
+	bool any_attach;
+};
+const struct vif_bridge *vif_bridge_for(struct vif_ctx *c, const char *want);
+
+/* apply.c: the batch's requests and their results. */
+extern const uint8_t VIF_MAC[6];	/* fe:ff:ff:ff:ff:ff, for every VIF port */
+void vif_send_phase_a(struct vif_ctx *c, struct vif_dev *d);
+void vif_flush_addr(struct nl_object *obj, void *arg);	/* nl_cache_foreach callback */
+void vif_hook_attach(struct vif_ctx *c, struct vif *v, struct vif_dev *d);
+void vif_send_phase_b(struct vif_ctx *c, struct vif_dev *d);
+void vif_finish(struct vif_mgr *m, struct vif *v);
+void vif_after_write(struct vif *v);
 
 #define VIF_RAW_MAX 1024	/* longer values are replaced by an invalid marker */
 

@@ -6,7 +6,12 @@
  * write to hotplug-status=connected.
  *
  *   vif-burst [--style libxl|xend] [--first D] [--sequential] [--timeout MS]
- *             [--no-create] N [key=value ...]
+ *             [--no-create] [--create-only] [--exec SCRIPT] N [key=value ...]
+ *
+ * --exec SCRIPT plays libxl with hotplug scripts: after each state=2 write it runs
+ * "SCRIPT online type_if=vif" with XENBUS_PATH, vif and script in the environment
+ * (one at a time with --sequential, else all at once). --create-only writes the
+ * entries and exits.
  *
  * Prints one line: n= connected= errors= p50_us= p99_us= max_us= total_us=
  * (total: first state=2 write to the last verdict). Exit 0 when all connected,
@@ -17,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "xs-util.h"
 #include "xs-vif.h"
@@ -78,10 +85,30 @@ static void wait_events(struct burst *b, long long until_us)
 		drain(b);
 }
 
+/* The hotplug script as libxl starts it for a PV vif. */
+static pid_t run_script(const char *script, unsigned domid)
+{
+	char be[64], vif[32];
+	pid_t pid;
+
+	snprintf(be, sizeof(be), BASE "/%u/0", domid);
+	snprintf(vif, sizeof(vif), "vif%u.0", domid);
+	pid = fork();
+	if (pid == 0) {
+		setenv("XENBUS_PATH", be, 1);
+		setenv("vif", vif, 1);
+		setenv("script", script, 1);
+		execl(script, script, "online", "type_if=vif", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 static int usage(void)
 {
 	fputs("usage: vif-burst [--style libxl|xend] [--first D] [--sequential]"
-	      " [--timeout MS] [--no-create] N [key=value ...]\n", stderr);
+	      " [--timeout MS] [--no-create] [--create-only] [--exec SCRIPT]"
+	      " N [key=value ...]\n", stderr);
 	return 64;
 }
 
@@ -93,11 +120,15 @@ int main(int argc, char **argv)
 		{ "sequential", no_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-create", no_argument, NULL, 'n' },
+		{ "create-only", no_argument, NULL, 'c' },
+		{ "exec", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vif_req req = { .style = VIF_LIBXL, .no_initwait = true };
 	struct burst b = { .first = 1 };
-	bool sequential = false, create = true;
+	bool sequential = false, create = true, create_only = false;
+	const char *script = NULL;
+	unsigned children = 0;
 	long long timeout_ms = 30000, start, deadline, *lat;
 	int c;
 
@@ -122,6 +153,12 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			create = false;
+			break;
+		case 'c':
+			create_only = true;
+			break;
+		case 'x':
+			script = optarg;
 			break;
 		default:
 			return usage();
@@ -148,6 +185,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (create_only) {
+		xs_close(b.h);
+		free(b.t0);
+		free(b.t1);
+		free(lat);
+		return 0;
+	}
 	if (!xs_watch(b.h, BASE, "burst")) {
 		perror("vif-burst: watch");
 		return 1;
@@ -163,12 +207,27 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		b.t0[i] = xsu_now_us();
+		if (script) {
+			pid_t pid = run_script(script, b.first + i);
+
+			if (pid < 0) {
+				perror("vif-burst: fork");
+				return 1;
+			}
+			children++;
+			if (sequential) {
+				waitpid(pid, NULL, 0);
+				children--;
+			}
+		}
 		drain(&b);
 		while (sequential && !b.t1[i] && xsu_now_us() < deadline)
 			wait_events(&b, deadline);
 	}
 	while (b.done < b.n && xsu_now_us() < deadline)
 		wait_events(&b, deadline);
+	while (children && wait(NULL) > 0)
+		children--;
 
 	{
 		unsigned k = 0;
@@ -188,5 +247,8 @@ int main(int argc, char **argv)
 		       k ? lat[k - 1] : -1, k ? last - b.t0[0] : -1);
 	}
 	xs_close(b.h);
+	free(b.t0);
+	free(b.t1);
+	free(lat);
 	return b.done == b.n && b.errors == 0 ? 0 : 1;
 }

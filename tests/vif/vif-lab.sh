@@ -11,12 +11,15 @@
 #   vl_be D N [KEY]         backend path
 #   vl_read PATH            xenstore-read, empty when missing
 #   vl_wait_hs D N VALUE [MS]   wait for hotplug-status = VALUE
+#   vl_is D N KEY VALUE     the backend KEY reads VALUE; vl_absent D N KEY
 #   vl_attached DEV [BRIDGE]    DEV is up, in BRIDGE (default xenbr0), MAC fe:ff:...
 #   vl_detached DEV         DEV has no master and is down
 #   vl_ping D N [COUNT]     the guest pings the peer 10.0.0.1 (0 = all replies)
 #   vl_netctl ARGS...       netctl against this netd
+#   vl_not CMD...           succeeds when CMD fails (for lab_assert)
 #   vl_check_log            fail if netd logged a sanitizer error or crashed
-# Env from CTest: NETD, NETCTL, XS_TOOLSTACK, XS_SHIM.
+# Env from CTest: NETD, NETCTL, XS_TOOLSTACK, XS_SHIM. VL_KEEP_LOG=FILE keeps netd's log,
+# VL_LOG_LEVEL=debug makes it verbose.
 
 VL_NETD=""
 : "${NETD:?NETD must name the netd binary}"
@@ -34,7 +37,7 @@ vl_setup() {
 		lab_fail "bridge xenbr0"
 	lab_in dom0 ip link set eth0 master xenbr0 || lab_fail "eth0 -> xenbr0"
 	lab_in dom0 ip link set xenbr0 up || lab_fail "xenbr0 up"
-	lab_on_exit vl_netd_kill KILL
+	lab_on_exit vl_netd_kill TERM
 }
 
 vl_netd() {
@@ -55,6 +58,7 @@ vl_netd() {
 	ip netns exec "$LAB_DOM0" "$NETD" -d -f "$LAB_TMP/netd.conf" \
 		>>"$LAB_TMP/netd.log" 2>&1 &
 	VL_NETD=$!
+	disown "$VL_NETD"	# no job-control chatter when a test kills it
 	lab_wait_for 5000 test -S "$LAB_TMP/netd.sock" ||
 		{ cat "$LAB_TMP/netd.log" >&2; lab_fail "netd did not start"; }
 	lab_wait_for 5000 vl__xs_connected ||
@@ -74,9 +78,10 @@ vl_netd_kill() {
 		sleep 0.02
 	done
 	kill -KILL "$VL_NETD" 2>/dev/null
-	wait "$VL_NETD" 2>/dev/null
 	VL_NETD=""
 	rm -f "$LAB_TMP/netd.pid" "$LAB_TMP/netd.sock"
+	# For debugging: VL_KEEP_LOG=FILE keeps netd's log.
+	[ -z "${VL_KEEP_LOG:-}" ] || cp "$LAB_TMP/netd.log" "$VL_KEEP_LOG"
 }
 
 vl_guest() {
@@ -85,10 +90,15 @@ vl_guest() {
 	lab_guest "$d" "$n" "$name" "$mac" "$ip/16"
 }
 
+vl_not() { ! "$@"; }
 vl_add() { "$XS_TOOLSTACK" vif-add "$@"; }
 vl_rm() { "$XS_TOOLSTACK" vif-remove "$@"; }
 vl_be() { echo "/local/domain/0/backend/vif/$1/$2${3:+/$3}"; }
 vl_read() { xenstore-read "$1" 2>/dev/null || true; }
+
+# KEY of D/N reads VALUE (for lab_wait_for)
+vl_is() { [ "$(xenstore-read "$(vl_be "$1" "$2" "$3")" 2>/dev/null)" = "$4" ]; }
+vl_absent() { ! xenstore-exists "$(vl_be "$1" "$2" "$3")" 2>/dev/null; }
 
 vl_wait_hs() {
 	"$XS_TOOLSTACK" wait "$(vl_be "$1" "$2" hotplug-status)" "$3" "${4:-5000}" >/dev/null
