@@ -80,11 +80,17 @@ int fw_transact(struct fw *fw, fw_tx_fn fn, void *arg, struct d0_err *e)
 			errno = err;
 			return -1;
 		}
-		/* Another writer committed between our read and our commit. Back off a
-		 * little (growing, jittered) so two retrying writers do not keep colliding. */
+		/* Another writer committed between our read and our commit. Back off,
+		 * exponentially and jittered (0.1 ms doubling up to 20 ms), so a busy writer
+		 * leaves us a gap; 32 attempts stay well under a second. */
 		fw->stats.retries++;
-		nanosleep(&(struct timespec){ 0, (long)(rand() % (200 * attempt) + 50) * 1000 },
-			  NULL);
+		{
+			long cap = 100L << (attempt < 8 ? attempt : 8);
+
+			if (cap > 20000)
+				cap = 20000;
+			nanosleep(&(struct timespec){ 0, (rand() % cap + 50) * 1000L }, NULL);
+		}
 	}
 }
 

@@ -28,7 +28,7 @@ w2=$!
 lab_track_pid $w1
 lab_track_pid $w2
 sleep 0.2
-FW_DRIVER_PRECOMMIT_US=3000 lab_in dom0 "$drv" -f "$LAB_TMP/fw.conf" apply \
+FW_DRIVER_PRECOMMIT_US=1000 lab_in dom0 "$drv" -f "$LAB_TMP/fw.conf" apply \
 	bulk $n 1 check $n bulkdel $n 1 check 0 >"$LAB_TMP/out" 2>"$LAB_TMP/err"
 rc=$?
 touch "$LAB_TMP/stop"
