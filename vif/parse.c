@@ -83,6 +83,10 @@ int vif_parse_ifname(const char *name, unsigned *domid, unsigned *devid, enum vi
 	if (parse_id_n(name + 3, (size_t)(dot - name - 3), VIF_MAX_DOMID, domid) < 0 ||
 	    parse_id_n(dot + 1, (size_t)(end - dot - 1), VIF_MAX_DEVID, devid) < 0)
 		return -1;
+	/* Domain 0 has no netback VIFs: vif0.N is the legacy bridge style's dom0 port
+	 * (bridges/legacy.c), which must never be taken for a guest and detached. */
+	if (*domid == 0)
+		return -1;
 	*kind = k;
 	return 0;
 }

@@ -37,7 +37,9 @@ START_TEST(test_ifname)
 	ck_assert_int_eq(vif_parse_ifname("vif7.1-emu", &d, &n, &k), 0);
 	ck_assert(d == 7 && n == 1 && k == VIF_KIND_EMU);
 	ck_assert_int_eq(vif_parse_ifname("vif32751.65535", &d, &n, &k), 0);
-	const char *bad[] = { "vif", "vif1", "vif1.", "vif.1", "vifx.0", "vif1.0x", "vif01.0",
+	/* vif0.N: the legacy style's dom0 port, never a guest's. */
+	const char *bad[] = { "vif0.0", "vif0.1", "tap0.1", "vif0.0-emu",
+			      "vif", "vif1", "vif1.", "vif.1", "vifx.0", "vif1.0x", "vif01.0",
 			      "vif1.00", "tap1.0-emu", "vif1.0-em", "vif1.0-emux", "eth0",
 			      "vif1.2.3", "vif-1.0", "vif32752.0", "vif1.65536",
 			      "vif1234567.12345", "VIF1.0", " vif1.0", "vif1 .0", "" };
