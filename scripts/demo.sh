@@ -70,10 +70,15 @@ say "two guests: the toolstack writes their backends, netback's device appears"
 lab_guest 1 0 vif1.0 00:16:3e:00:01:00 10.0.0.11/24
 lab_guest 2 0 vif2.0 00:16:3e:00:02:00 10.1.0.12/24
 lab_in 1.0 ip route add default via 10.0.0.1
-"$XS_TOOLSTACK" vif-add --style libxl --wait-hotplug 5000 1 0 bridge=xenbr0 \
-	mac=00:16:3e:00:01:00 ip=10.0.0.11 && echo "vif1.0: hotplug-status connected"
-"$XS_TOOLSTACK" vif-add --style libxl --wait-hotplug 5000 2 0 bridge=xenbr1 \
-	mac=00:16:3e:00:02:00 ip=10.1.0.12 && echo "vif2.0: hotplug-status connected"
+attach() { # D N BRIDGE MAC IP: the toolstack's side; prints how long netd took
+	local us
+	us=$("$XS_TOOLSTACK" vif-add --style libxl --wait-hotplug 5000 "$1" "$2" bridge="$3" \
+		mac="$4" ip="$5") || lab_fail "vif$1.$2 was not attached"
+	printf 'vif%s.%s: hotplug-status=connected %s.%03d ms after the backend was written\n' \
+		"$1" "$2" $((us / 1000)) $((us % 1000))
+}
+attach 1 0 xenbr0 00:16:3e:00:01:00 10.0.0.11
+attach 2 0 xenbr1 00:16:3e:00:02:00 10.1.0.12
 show NC show
 show NC vifs
 show lab_in 1.0 ping -c 2 -W 1 10.0.0.1
