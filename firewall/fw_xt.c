@@ -39,14 +39,22 @@ struct ext {
 };
 
 static struct ext exts[X_MAX] = {
-	[X_TCP] = { "tcp", false, 0, XT_ALIGN(sizeof(struct xt_tcp)) },
-	[X_UDP] = { "udp", false, 0, XT_ALIGN(sizeof(struct xt_udp)) },
-	[X_MULTIPORT] = { "multiport", false, 1, XT_ALIGN(sizeof(struct xt_multiport_v1)) },
-	[X_STATE] = { "conntrack", false, 3, XT_ALIGN(sizeof(struct xt_conntrack_mtinfo3)) },
-	[X_PHYSDEV] = { "physdev", false, 0, XT_ALIGN(sizeof(struct xt_physdev_info)) },
-	[X_MAC] = { "mac", false, 0, XT_ALIGN(sizeof(struct xt_mac_info)) },
-	[X_COMMENT] = { "comment", false, 0, XT_ALIGN(sizeof(struct xt_comment_info)) },
-	[X_REJECT] = { "REJECT", true, 0, XT_ALIGN(sizeof(struct ipt_reject_info)) },
+	[X_TCP] = { .name = "tcp", .target = false, .want_rev = 0,
+		.want = XT_ALIGN(sizeof(struct xt_tcp)) },
+	[X_UDP] = { .name = "udp", .target = false, .want_rev = 0,
+		.want = XT_ALIGN(sizeof(struct xt_udp)) },
+	[X_MULTIPORT] = { .name = "multiport", .target = false, .want_rev = 1,
+		.want = XT_ALIGN(sizeof(struct xt_multiport_v1)) },
+	[X_STATE] = { .name = "conntrack", .target = false, .want_rev = 3,
+		.want = XT_ALIGN(sizeof(struct xt_conntrack_mtinfo3)) },
+	[X_PHYSDEV] = { .name = "physdev", .target = false, .want_rev = 0,
+		.want = XT_ALIGN(sizeof(struct xt_physdev_info)) },
+	[X_MAC] = { .name = "mac", .target = false, .want_rev = 0,
+		.want = XT_ALIGN(sizeof(struct xt_mac_info)) },
+	[X_COMMENT] = { .name = "comment", .target = false, .want_rev = 0,
+		.want = XT_ALIGN(sizeof(struct xt_comment_info)) },
+	[X_REJECT] = { .name = "REJECT", .target = true, .want_rev = 0,
+		.want = XT_ALIGN(sizeof(struct ipt_reject_info)) },
 };
 
 static jmp_buf xt_jmp;
