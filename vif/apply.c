@@ -98,7 +98,7 @@ void vif_hook_attach(struct vif_ctx *c, struct vif *v, struct vif_dev *d)
 	struct vif_mgr *m = c->m;
 	const struct vif_bridge *br = vif_bridge_for(c, v->entry.bridge);
 	struct vif_info info;
-	char err[200] = "";
+	char err[sizeof(d->err)] = "";
 
 	make_info(v, d, br->name, &info);
 	if (d->hooked && memcmp(&info, &d->info, sizeof(info)) != 0)
@@ -211,6 +211,8 @@ void vif_after_write(struct vif *v)
 	}
 	switch (v->op) {
 	case VIF_OP_CONNECTED:
+		if (v->op_mtu)
+			v->fe_mtu = v->op_mtu;
 		v->entry.hotplug_status = VIF_HS_CONNECTED;
 		vif_set_raw(v, VIF_K_HOTPLUG_STATUS, "connected", 9);
 		v->error_written = false;

@@ -121,22 +121,24 @@ static long long now_us(void)
 
 void vif_run(struct vif_mgr *m)
 {
-	long long t0 = now_us(), t1;
+	long long t0 = now_us(), t1, t_read = 0;
 	size_t total = 0;
-	long long t_read = 0;
 	bool full = m->scan_all;
+	struct vif *todo;
 
 	scans(m);
 	t1 = now_us();
-	while (m->q_head) {
+	/* What is queued now; records queued meanwhile wait for the next run (no
+	 * unbounded loop within one callback). */
+	todo = m->q_head;
+	m->q_head = m->q_tail = NULL;
+	while (todo) {
 		struct vif_batch b = { .n = 0 };
 
-		while (m->q_head && b.n < VIF_BATCH) {
-			struct vif *v = m->q_head;
+		while (todo && b.n < VIF_BATCH) {
+			struct vif *v = todo;
 
-			m->q_head = v->qnext;
-			if (!m->q_head)
-				m->q_tail = NULL;
+			todo = v->qnext;
 			v->queued = false;
 			v->qnext = NULL;
 			b.v[b.n++] = v;
@@ -150,7 +152,8 @@ void vif_run(struct vif_mgr *m)
 		}
 		vif_reconcile(m, &b);
 	}
-	if (m->bogus_events && (!m->bogus_logged_us || now_us() - m->bogus_logged_us >= 10000000)) {
+	if (m->bogus_events &&
+	    (!m->bogus_logged_us || now_us() - m->bogus_logged_us >= 10000000)) {
 		m->bogus_logged_us = now_us();
 		log_warnx("vif: ignored %u change%s under %s with no domain/device id "
 			  "(first: '%s')", m->bogus_events, m->bogus_events == 1 ? "" : "s",

@@ -9,12 +9,13 @@
 
 #include "vif_int.h"
 
-#define WRITE_GROUP 32		/* records per status transaction */
+#define WRITE_GROUP 64		/* records per status transaction */
 
 struct read_ctx {
 	char dir[96];
 	struct vif *v;
 	bool present;
+	unsigned fe_mtu;
 };
 
 static int read_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
@@ -47,10 +48,25 @@ static int read_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 		if (!val[k] && errno != ENOENT)
 			goto out;
 	}
+	/* The frontend's mtu, so that the usual case (libxl pre-wrote the value we
+	 * will write) costs nothing when the VIF is attached. */
+	{
+		char path[96], *fe;
+		unsigned fid, flen;
+
+		snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u/mtu", c->v->domid,
+			 c->v->devid);
+		fe = xs_read(h, t, path, &flen);
+		if (!fe && errno != ENOENT)
+			goto out;
+		c->fe_mtu = fe && vif_parse_id(fe, 65535, &fid) == 0 ? fid : 0;
+		free(fe);
+	}
 	/* Only a complete read replaces what we had (this body may run again). */
 	for (int k = 0; k < VIF_K_MAX; k++)
 		if (vif_set_raw(c->v, k, val[k], vlen[k]) < 0)
 			goto out;
+	c->v->fe_mtu = c->fe_mtu;
 	c->present = true;
 	rc = 0;
 out:
@@ -163,7 +179,7 @@ static int write_one(struct xs_handle *h, xs_transaction_t t, struct vif *v)
 		snprintf(path, sizeof(path), "%s/hotplug-status", be);
 		if (!xs_write(h, t, path, "connected", 9))
 			return -1;
-		if (v->op_mtu && write_fe_mtu(h, t, v) < 0)
+		if (v->op_mtu && v->op_mtu != v->fe_mtu && write_fe_mtu(h, t, v) < 0)
 			return -1;
 		break;
 	case VIF_OP_ERROR:

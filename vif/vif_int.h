@@ -48,7 +48,7 @@ struct vif_dev {
 	int br_ifindex;
 	unsigned mtu;
 	char target[IFNAMSIZ];
-	char err[200];
+	char err[160];
 };
 
 enum vif_state {
@@ -78,7 +78,8 @@ struct vif {
 	struct vif_dev pv, emu;
 	struct event *timer;	/* link timeout, allocated on first use */
 	bool error_written;	/* we wrote hotplug-error (remove it on success) */
-	char error[256];	/* last failure, for logs and `netctl vifs` */
+	unsigned fe_mtu;	/* the frontend's mtu as last read or written (0: unknown) */
+	char error[200];	/* last failure, for logs and `netctl vifs` */
 	/* per-run scratch */
 	enum vif_op_kind op;
 	unsigned op_mtu;

@@ -8,9 +8,7 @@
 
 vl_setup
 vl_netd
-{ for ((d = 1; d <= 50; d++)); do echo "link add vif$d.0 type veth peer name p$d"; done; } \
-	>"$LAB_TMP/links"
-lab_in dom0 ip -batch "$LAB_TMP/links" || lab_fail "50 devices"
+vl_devices 50
 vl_guest 60 0
 vl_add --style libxl --wait-hotplug 5000 60 0 >/dev/null || lab_fail "60/0"
 

@@ -9,9 +9,7 @@
 N=${VIF_SCALE_N:-1000}
 vl_setup
 vl_netd 10000
-{ for ((d = 1; d <= N; d++)); do echo "link add vif$d.0 type veth peer name p$d"; done; } \
-	>"$LAB_TMP/links"
-lab_in dom0 ip -batch "$LAB_TMP/links" || lab_fail "$N devices"
+vl_devices "$N"
 vl_guest 5000 0
 vl_add --style libxl --wait-hotplug 5000 5000 0 >/dev/null || lab_fail "guest 5000"
 

@@ -4,6 +4,7 @@
 #                           eth0, the peer at 10.0.0.1/16 on the LAN
 #   vl_netd [TIMEOUT_MS]    write the config and start netd -d in dom0 (pid $VL_NETD)
 #   vl_netd_kill [SIG]      stop netd (default TERM) and wait for it
+#   vl_devices N [FIRST]    N devices vifD.0 (other ends in a shared namespace)
 #   vl_guest D N [NAME] [IP] [MAC]
 #                           the guest's namespace behind NAME (default vifD.N)
 #   vl_add ...              xs-toolstack vif-add ...
@@ -84,6 +85,22 @@ vl_netd_kill() {
 	[ -z "${VL_KEEP_LOG:-}" ] || cp "$LAB_TMP/netd.log" "$VL_KEEP_LOG"
 }
 
+# vl_devices N [FIRST]: vifD.0 for D = FIRST..FIRST+N-1 in dom0, as netback creates
+# them; their other ends go to one "guests" namespace (as on a real host, where the
+# guest side is not in dom0: dom0 holds N links, not 2N).
+vl_devices() {
+	local n=$1 first=${2:-1} d
+	VL_SINK=${VL_SINK:-$LAB_ID-guests}
+	if ! ip netns list | grep -qw "$VL_SINK"; then
+		ip netns add "$VL_SINK" || lab_fail "netns $VL_SINK"
+		lab_on_exit ip netns del "$VL_SINK"
+	fi
+	for ((d = first; d < first + n; d++)); do
+		echo "link add vif$d.0 type veth peer name p$d netns $VL_SINK"
+	done >"$LAB_TMP/devices"
+	lab_in dom0 ip -batch "$LAB_TMP/devices" || lab_fail "$n devices"
+}
+
 vl_guest() {
 	local d=$1 n=$2 name=${3:-vif$1.$2} ip=${4:-} mac=${5:-}
 	[ -n "$ip" ] || ip=10.0.$((100 + d / 250)).$((d % 250 + 1))
@@ -129,7 +146,7 @@ vl_ping() {
 vl_netctl() { "$NETCTL" -s "$LAB_TMP/netd.sock" "$@"; }
 
 vl_check_log() {
-	if grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$LAB_TMP/netd.log" >&2; then
+	if grep -E "ERROR: (AddressSanitizer|LeakSanitizer: detected)|runtime error" "$LAB_TMP/netd.log" >&2; then
 		lab_fail "netd: sanitizer report"
 	fi
 	if [ -n "$VL_NETD" ] && ! kill -0 "$VL_NETD" 2>/dev/null; then
