@@ -33,14 +33,22 @@ struct vif_info {
 	bool emulated;		/* the HVM emulated NIC (tapD.N / vifD.N-emu) */
 };
 
-/* Attach/detach notifications (the firewall's per-VIF rules hang here). A failing
- * attached() hook turns the attach into hotplug-status=error with its message. */
+/* Attach/detach notifications (the firewall's per-VIF rules hang here), one call per
+ * device (an HVM guest's emulated NIC gets its own, with emulated set).
+ * attached() runs once the port is in its bridge but before it is set up, so the
+ * rules exist before it forwards; a failure (-1, text in err) takes the port out
+ * again and turns the attach into hotplug-status=error with that text. VIFs found
+ * attached when netd starts are reported too. detached() receives exactly the record
+ * given to attached() (never re-read from xenstore), also when the device vanished. */
 struct vif_hooks {
 	int (*attached)(void *arg, const struct vif_info *vif, char *err, size_t errlen);
 	void (*detached)(void *arg, const struct vif_info *vif);
 	void *arg;
 };
 
+/* base, xs, mon and cfg are required (cfg is read live: [vif] link-timeout-ms);
+ * hooks may be NULL. req is not used: the manager keeps its own rtnetlink socket for
+ * its batched requests, so their acks never mix with other modules' requests. */
 struct vif_mgr *vif_mgr_new(struct event_base *base, struct d0_xs *xs, struct nl_sock *req,
 			    struct d0_nl *mon, const struct d0_config *cfg,
 			    const struct vif_hooks *hooks);
