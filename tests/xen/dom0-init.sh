@@ -18,6 +18,7 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mkdir -p /run/xen /run/xenstored /run/lock /var/log/xen/console
+ip link set lo up
 echo "LANE2 BOOT dom0 up at $(cut -d' ' -f1 /proc/uptime)s, kernel $(uname -r)"
 
 # ---- helpers used by the checks ----------------------------------------------------------
@@ -38,6 +39,8 @@ wait_for() {
 	done
 }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# The netd daemon's pid (its children, e.g. the console gateway, are called netd too).
+netd_pid() { cat /run/dom0net/netd.pid 2>/dev/null; }
 # The last lines netd logged (stderr with -d, else syslog).
 netd_log() { tail -n "${1:-15}" /var/log/netd.out /var/log/messages 2>/dev/null; }
 
@@ -57,6 +60,7 @@ echo "LANE2 XEN userland up at $(uptime_s)s${BOOT_ERR:+, errors:$BOOT_ERR}"
 # not run; its checks report PENDING with the reason.
 pending_reason() { [ -f /lane2/pending ] && awk -v n="$1" '$1==n {$1=""; sub(/^ +/, ""); print; f=1} END {exit !f}' /lane2/pending; }
 for c in /lane2/checks.d/*.sh; do
+	[ ! -f /lane2/only ] || grep -qw "$(basename "$c" .sh)" /lane2/only || continue
 	names=$(sed -n 's/^# checks: //p' "$c")
 	run=0
 	[ -n "$names" ] || run=1

@@ -15,7 +15,7 @@ set -euo pipefail
 CACHE=${DOM0NET_LANE2_CACHE:-/var/cache/dom0net-lane2}
 PKGS=(xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils qemu-system-x86
       qemu-system-xen busybox-static iptables cpio
-      bridge-utils iproute2)
+      bridge-utils iproute2 vncsnapshot tigervnc-common)
 
 skip() { echo "skipped: $*"; exit 77; }
 note() { echo "prepare: $*" >&2; }

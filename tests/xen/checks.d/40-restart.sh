@@ -8,7 +8,7 @@ if [ "${D1_PING_OK:-0}" = 1 ]; then
 	ip addr add 10.99.0.2/24 dev xenbr0
 	wait_for 60 loop_running
 fi
-pid=$(pidof netd)
+pid=$(netd_pid)
 if loop_running && [ -n "$pid" ]; then
 	sleep 1
 	kill -9 $pid
@@ -22,7 +22,7 @@ if loop_running && [ -n "$pid" ]; then
 	tx=$(echo "$l" | sed -n 's/.*tx=\([0-9]*\).*/\1/p')
 	rx=$(echo "$l" | sed -n 's/.*rx=\([0-9]*\).*/\1/p')
 	if [ $up = 0 ] && [ -n "$tx" ] && [ "$tx" = "$rx" ] && [ "$tx" -gt 0 ]; then
-		result netd_restart PASS "killed at ${t}s, back (pid $(pidof netd)); guest pings tx=$tx rx=$rx, none lost"
+		result netd_restart PASS "killed at ${t}s, back (pid $(netd_pid)); guest pings tx=$tx rx=$rx, none lost"
 	else
 		result netd_restart FAIL "restarted=$([ $up = 0 ] && echo yes || echo no); guest: '${l:-no loop result}'"
 		netd_log | diag

@@ -18,6 +18,11 @@ else
 		result antispoof PASS "d3 -> d1 from 10.99.0.13 answered, from 10.99.0.66 dropped"
 	else
 		result antispoof FAIL "d3: '${p:-no ping result}' '${sp:-no spoof result}'"
-		{ iptables-save; tail -n 8 /var/log/xen/console/guest-d3.log; } 2>&1 | diag
+		{
+			echo "bridge-nf-call-iptables=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>&1)"
+			iptables -L DOM0NET-FORWARD -v -n
+			iptables -L DOM0NET-VIF-vif$(xl domid d3).0 -v -n
+			tail -n 8 /var/log/xen/console/guest-d3.log
+		} 2>&1 | diag
 	fi
 fi

@@ -6,14 +6,18 @@ gone() { ! ip link show "$1" >/dev/null 2>&1; }
 fails=
 guests=$(xl list | awk 'NR>1 && $1!="Domain-0" {print $1}')
 [ -n "$guests" ] || fails=" no-guest-to-destroy"
+# Record each guest's VIF and bridge, destroy them all at once, then look.
+pids=
 for g in $guests; do
 	d=$(xl domid "$g")
-	br=$(basename "$(readlink "/sys/class/net/vif$d.0/master" 2>/dev/null)")
-	if ! timeout 60 xl destroy "$g" >/tmp/destroy.out 2>&1; then
-		fails="$fails $g:xl-destroy-failed"
-		diag /tmp/destroy.out
-		continue
-	fi
+	echo "$d $(basename "$(readlink "/sys/class/net/vif$d.0/master" 2>/dev/null)")" >/tmp/destroy.$g.vif
+	timeout 60 xl destroy "$g" >/tmp/destroy.$g 2>&1 &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p" || fails="$fails xl-destroy-failed"; done
+for g in $guests; do
+	read -r d br </tmp/destroy.$g.vif
+	[ ! -s /tmp/destroy.$g ] || diag /tmp/destroy.$g
 	wait_for 20 gone "vif$d.0" || fails="$fails $g:vif$d.0-still-there"
 	[ -z "$br" ] || [ ! -e "/sys/class/net/$br/brif/vif$d.0" ] || fails="$fails $g:still-in-$br"
 	! xenstore-exists "/local/domain/0/backend/vif/$d" 2>/dev/null || fails="$fails $g:backend-entry-left"
