@@ -92,25 +92,24 @@ static void make_info(struct vif *v, struct vif_dev *d, const char *bridge,
 	info->emulated = d->emu;
 }
 
-/* Runs the attached() hook for a configured device; the port is still down. */
+/* Runs the attached() hook for a configured device; the port is in its bridge but
+ * still down. The record given stays the device's until detach: later changes of the
+ * entry (the `ip` key removed during teardown, say) never alter what detached()
+ * receives. */
 void vif_hook_attach(struct vif_ctx *c, struct vif *v, struct vif_dev *d)
 {
 	struct vif_mgr *m = c->m;
-	const struct vif_bridge *br = vif_bridge_for(c, v->entry.bridge);
-	struct vif_info info;
 	char err[sizeof(d->err)] = "";
 
-	make_info(v, d, br->name, &info);
-	if (d->hooked && memcmp(&info, &d->info, sizeof(info)) != 0)
-		vif_hook_detach(m, d);	/* the entry changed: drop the old record first */
-	if (!d->hooked && m->hooks.attached &&
-	    m->hooks.attached(m->hooks.arg, &info, err, sizeof(err)) < 0) {
+	if (d->hooked)
+		return;
+	make_info(v, d, d->br_name, &d->info);
+	if (m->hooks.attached && m->hooks.attached(m->hooks.arg, &d->info, err, sizeof(err)) < 0) {
 		d->failed = true;
 		snprintf(d->err, sizeof(d->err), "%s", *err ? err : "attach hook failed");
 		return;
 	}
 	d->hooked = true;
-	d->info = info;
 }
 
 void vif_send_phase_b(struct vif_ctx *c, struct vif_dev *d)
@@ -159,10 +158,10 @@ static void finish_dev(struct vif_mgr *m, struct vif *v, struct vif_dev *d)
 	}
 	if (d->sent)
 		log_info("vif %u/%u: %s attached to %s (mtu %u)", v->domid, v->devid, d->target,
-			 d->info.bridge, d->mtu);
+			 d->br_name, d->mtu);
 	else if (!d->attached)
 		log_info("vif %u/%u: %s found attached to %s", v->domid, v->devid, d->target,
-			 d->info.bridge);
+			 d->br_name);
 	d->attached = true;
 	snprintf(d->link.name, sizeof(d->link.name), "%s", d->target);
 	memcpy(d->link.addr, VIF_MAC, 6);

@@ -4,11 +4,25 @@
  * first bridge", as the script's fallback does. Resolved once per batch. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <netlink/cache.h>
 #include <netlink/route/link.h>
 
 #include "vif_int.h"
+
+/* Lookups by name or index, whatever the family of the cached view: libnl's link
+ * cache may hold a device as the AF_BRIDGE object of its last bridge-port
+ * notification instead of the AF_UNSPEC one. Referenced: rtnl_link_put() them. */
+struct rtnl_link *vif_link_by_name(struct nl_cache *links, const char *name)
+{
+	return rtnl_link_get_by_name(links, name);
+}
+
+struct rtnl_link *vif_link_by_index(struct nl_cache *links, int ifindex)
+{
+	return ifindex > 0 ? rtnl_link_get(links, ifindex) : NULL;
+}
 
 static bool is_bridge(struct rtnl_link *l)
 {
@@ -20,13 +34,13 @@ static bool is_bridge(struct rtnl_link *l)
 /* The bridge that owns uplink name: itself if it is a bridge, else its master. */
 static struct rtnl_link *owner_bridge(struct nl_cache *links, const char *name)
 {
-	struct rtnl_link *l = rtnl_link_get_by_name(links, name), *mst;
+	struct rtnl_link *l = vif_link_by_name(links, name), *mst;
 
 	if (!l)
 		return NULL;
 	if (is_bridge(l))
 		return l;
-	mst = rtnl_link_get_master(l) > 0 ? rtnl_link_get(links, rtnl_link_get_master(l)) : NULL;
+	mst = rtnl_link_get_master(l) > 0 ? vif_link_by_index(links, rtnl_link_get_master(l)) : NULL;
 	rtnl_link_put(l);
 	if (mst && !is_bridge(mst)) {
 		rtnl_link_put(mst);
@@ -37,7 +51,7 @@ static struct rtnl_link *owner_bridge(struct nl_cache *links, const char *name)
 
 static void resolve(struct nl_cache *links, struct vif_bridge *b)
 {
-	struct rtnl_link *l = rtnl_link_get_by_name(links, b->want);
+	struct rtnl_link *l = vif_link_by_name(links, b->want);
 	unsigned n;
 
 	if (l && !is_bridge(l)) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/event.h>
 #include <netlink/addr.h>
@@ -289,6 +290,15 @@ void vif_mgr_link_event(struct vif_mgr *m, struct rtnl_link *link, int action)
 {
 	if (!m || !link)
 		return;
+	/* The kernel also reports bridge ports as AF_BRIDGE link objects; their removal
+	 * means "left the bridge", not that the device went away. */
+	if (action == NL_ACT_DEL && rtnl_link_get_family(link) == AF_BRIDGE) {
+		struct vif_dev *d = vif_dev_by_ifindex(m, rtnl_link_get_ifindex(link));
+
+		if (d)
+			d->link.master = 0;
+		return;
+	}
 	if (action == NL_ACT_DEL)
 		link_gone(m, link);
 	else
@@ -317,7 +327,7 @@ void vif_mgr_resync(struct vif_mgr *m)
 
 				if (!devs[i]->link.ifindex)
 					continue;
-				l = rtnl_link_get(links, devs[i]->link.ifindex);
+				l = vif_link_by_index(links, devs[i]->link.ifindex);
 				if (!l) {
 					vif_dev_set_ifindex(m, devs[i], 0);
 					v->changed = true;

@@ -68,7 +68,7 @@ static void adopt_renamed(struct vif_ctx *c, struct vif *v, struct vif_dev *d)
 	if (d->link.ifindex || !v->entry.vifname[0])
 		return;
 	snprintf(name, sizeof(name), d->emu ? "%.11s-emu" : "%s", v->entry.vifname);
-	l = rtnl_link_get_by_name(c->links, name);
+	l = vif_link_by_name(c->links, name);
 	if (!l)
 		return;
 	a = rtnl_link_get_addr(l);
@@ -91,7 +91,7 @@ static bool plan_dev(struct vif_ctx *c, struct vif *v, struct vif_dev *d,
 	else
 		snprintf(d->target, sizeof(d->target), "%s", d->link.name);
 	if (strcmp(d->target, d->link.name) != 0) {
-		other = rtnl_link_get_by_name(c->links, d->target);
+		other = vif_link_by_name(c->links, d->target);
 		if (other && rtnl_link_get_ifindex(other) != d->link.ifindex) {
 			rtnl_link_put(other);
 			snprintf(d->err, sizeof(d->err),
@@ -104,6 +104,7 @@ static bool plan_dev(struct vif_ctx *c, struct vif *v, struct vif_dev *d,
 			rtnl_link_put(other);
 	}
 	d->br_ifindex = br->ifindex;
+	memcpy(d->br_name, br->name, sizeof(d->br_name));
 	d->mtu = v->entry.mtu ? v->entry.mtu : br->mtu;
 	d->plan_attach = true;
 	c->any_attach = true;

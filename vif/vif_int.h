@@ -46,6 +46,7 @@ struct vif_dev {
 	bool plan_attach, plan_detach, failed;
 	bool sent;		/* requests were needed (else: found attached as it is) */
 	int br_ifindex;
+	char br_name[IFNAMSIZ];
 	unsigned mtu;
 	char target[IFNAMSIZ];
 	char err[160];
@@ -158,6 +159,9 @@ struct vif_ctx {
 	bool any_attach;
 };
 const struct vif_bridge *vif_bridge_for(struct vif_ctx *c, const char *want);
+/* Devices (family AF_UNSPEC) in the monitor's cache; referenced, or NULL. */
+struct rtnl_link *vif_link_by_name(struct nl_cache *links, const char *name);
+struct rtnl_link *vif_link_by_index(struct nl_cache *links, int ifindex);
 
 /* apply.c: the batch's requests and their results. */
 extern const uint8_t VIF_MAC[6];	/* fe:ff:ff:ff:ff:ff, for every VIF port */
