@@ -72,6 +72,9 @@ static const struct key_desc keys[] = {
 	{ S_CONSOLE, "listen", K_STRING, CFG(console_listen), 0, 0 },
 	{ S_CONSOLE, "ports", K_PORTS, CFG(console_port_min), 0, 0 },
 	{ S_CONSOLE, "user", K_STRING, CFG(console_user), 0, 0 },
+	{ S_CONSOLE, "handshake-timeout", K_UINT, CFG(console_handshake_timeout), 1, 600 },
+	{ S_CONSOLE, "idle-timeout", K_UINT, CFG(console_idle_timeout), 0, 604800 },
+	{ S_CONSOLE, "max-sessions", K_UINT, CFG(console_max_sessions), 1, 10000 },
 	{ S_AGENT, "enable", K_BOOL, CFG(agent_enable), 0, 0 },
 	{ S_AGENT, "listen", K_STRING, CFG(agent_listen), 0, 0 },
 	{ S_AGENT, "port", K_UINT, CFG(agent_port), 1, 65535 },
@@ -123,6 +126,8 @@ void config_defaults(struct d0_config *cfg)
 	cfg->console_port_min = 5900;
 	cfg->console_port_max = 5999;
 	snprintf(cfg->console_user, sizeof(cfg->console_user), "%s", "nobody");
+	cfg->console_handshake_timeout = 30;
+	cfg->console_max_sessions = 256;
 	cfg->agent_enable = false;
 	snprintf(cfg->agent_listen, sizeof(cfg->agent_listen), "%s", "0.0.0.0");
 	cfg->agent_port = 8899;

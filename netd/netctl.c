@@ -14,6 +14,8 @@ static const struct netctl_cmd *const commands[] = {
 	&cmd_nics,
 	&cmd_vifs,
 	&cmd_firewall,
+	&cmd_consoles,
+	&cmd_console_password,
 	&cmd_status,
 	&cmd_reload,
 };

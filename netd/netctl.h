@@ -34,5 +34,7 @@ extern const struct netctl_cmd cmd_showmacs;
 extern const struct netctl_cmd cmd_nics;
 extern const struct netctl_cmd cmd_firewall;
 extern const struct netctl_cmd cmd_vifs;
+extern const struct netctl_cmd cmd_consoles;
+extern const struct netctl_cmd cmd_console_password;
 
 #endif

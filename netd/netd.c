@@ -17,6 +17,7 @@
 #include <dom0net/log.h>
 #include <dom0net/nl.h>
 #include <dom0net/vif.h>
+#include <dom0net/vncgw.h>
 
 #include "netd.h"
 
@@ -107,6 +108,7 @@ static int setup_signals(struct netd *d)
 static void teardown(struct netd *d)
 {
 	netd_ctl_close(d->ctl);
+	netd_consoles_stop(d);
 	netd_vifs_stop(d);
 	netd_firewall_stop(d);
 	d0_nl_monitor_close(d->mon);
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
 	int c, verbose = 0, foreground = 0, check_only = 0, stop = 0, remove_fw = 0;
 	char err[512];
 
+	if (argc == 2 && strcmp(argv[1], VNCGW_CHILD_ARG) == 0)
+		return vncgw_child_main();	/* the console gateway, re-executed by netd */
 	d.config_path = D0_DEFAULT_CONFIG;
 	while ((c = getopt_long(argc, argv, "df:nvhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -219,6 +223,7 @@ int main(int argc, char **argv)
 		on_nl_change, on_nl_resync, &d });
 	if (!d.mon)
 		fatal("netlink monitor");
+	netd_consoles_start(&d);
 	if (netd_vifs_start(&d) < 0)
 		fatal("xenstore");
 	d.ctl = netd_ctl_open(&d, d.cfg.ctl_socket);

@@ -15,6 +15,7 @@ struct d0_nl;
 struct d0_xs;
 struct vif_mgr;
 struct netd_ctl;
+struct netd_consoles;
 struct fw;
 struct fw_policy;
 struct vif_hooks;
@@ -29,6 +30,7 @@ struct netd {
 	struct event *xs_retry;		/* reconnect timer while xenstored is absent */
 	struct vif_mgr *vifs;
 	struct netd_ctl *ctl;
+	struct netd_consoles *consoles;	/* the VNC console gateway (netd_consoles.c) */
 	struct fw *fw;			/* firewall state (netd_firewall.c) */
 	struct fw_policy *fw_policy;	/* built with cfg; what start/reload apply */
 	struct event *sig_term, *sig_int, *sig_hup;
@@ -55,6 +57,14 @@ int netd_firewall_remove(struct netd *d);
 const struct vif_hooks *netd_firewall_hooks(struct netd *d);
 /* netd_firewall_show.c: `netctl firewall [--json]`. */
 int netd_firewall_print(struct netd *d, bool json, FILE *out, char *err, size_t errlen);
+
+/* netd_consoles.c: the console table from xenstore and the vncgw child. */
+int netd_consoles_start(struct netd *d);
+void netd_consoles_stop(struct netd *d);
+void netd_consoles_xs_connected(struct netd *d);
+void netd_consoles_xs_event(struct netd *d, const char *path, const char *token);
+int netd_consoles_print(struct netd *d, bool json, FILE *out);
+int netd_consoles_set_password(struct netd *d, int argc, const char **argv, FILE *out);
 
 /* netd_ctl.c: the control socket. */
 struct netd_ctl *netd_ctl_open(struct netd *d, const char *path);

@@ -41,6 +41,7 @@ static const bool read_only[CTL_REQ_MAX] = {
 	[CTL_REQ_STATUS] = true,
 	[CTL_REQ_VIFS] = true,
 	[CTL_REQ_FIREWALL] = true,
+	[CTL_REQ_CONSOLES] = true,
 };
 
 static void client_close(struct ctl_client *c)
@@ -94,6 +95,10 @@ static int dispatch(struct ctl_client *c, const struct ctl_hdr *h, int argc, con
 		}
 		return 0;
 	}
+	case CTL_REQ_CONSOLES:
+		return netd_consoles_print(d, h->flags & CTL_F_JSON, out) < 0 ? EIO : 0;
+	case CTL_REQ_CONSOLE_PASSWORD:
+		return netd_consoles_set_password(d, argc, argv, out);
 	}
 	fprintf(out, "unknown request type %u\n", h->type);
 	return EOPNOTSUPP;

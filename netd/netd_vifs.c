@@ -20,6 +20,8 @@ static void on_watch(void *arg, const char *path, const char *token)
 
 	if (d->vifs && strncmp(token, "vif", 3) == 0)
 		vif_mgr_xs_event(d->vifs, path, token);
+	else if (strncmp(token, "con-", 4) == 0)
+		netd_consoles_xs_event(d, path, token);
 }
 
 static void try_connect(evutil_socket_t fd, short what, void *arg)
@@ -37,6 +39,7 @@ static void try_connect(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	log_info("xenstore: connected");
+	netd_consoles_xs_connected(d);
 	d->vifs = vif_mgr_new(d->base, d->xs, d->req, d->mon, &d->cfg, netd_firewall_hooks(d));
 	if (!d->vifs || vif_mgr_start(d->vifs) < 0)
 		log_warn("vif: cannot start the VIF manager");

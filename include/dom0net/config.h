@@ -72,6 +72,7 @@ struct d0_config {
 	char console_listen[64];
 	unsigned console_port_min, console_port_max;
 	char console_user[32];
+	unsigned console_handshake_timeout, console_idle_timeout, console_max_sessions; /* s, s (0: off), n */
 	/* [agent] */
 	bool agent_enable;
 	char agent_listen[64];

@@ -19,6 +19,8 @@ enum ctl_type {
 	CTL_REQ_RELOAD,		/* re-read the configuration (like SIGHUP) */
 	CTL_REQ_STOP_BRIDGES,	/* args: uplinks (none = all configured) */
 	CTL_REQ_FIREWALL,	/* flags: CTL_F_JSON; the policy and installed rules */
+	CTL_REQ_CONSOLES,	/* flags: CTL_F_JSON; the console gateway's table */
+	CTL_REQ_CONSOLE_PASSWORD, /* args: DOMAIN PASSWORD ("" clears); root */
 	CTL_REQ_MAX,
 	CTL_RESPONSE = 0x8000,	/* or'ed with the request type */
 };
