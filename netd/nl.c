@@ -1,6 +1,7 @@
 /* The netlink layer: request sockets with extended acks, and the monitor. */
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,10 +150,21 @@ static void on_change(struct nl_cache *cache, struct nl_object *obj, int action,
 		nl->h.changed(nl->h.arg, cache, obj, action);
 }
 
-/* Multicast events must come from the kernel (port id 0); drop anything else. */
+/* Multicast events must come from the kernel (port id 0); drop anything else. Bridge
+ * port notifications (RTM_*LINK with family AF_BRIDGE) are dropped too: libnl's link
+ * cache would let them replace the device's own entry, and a port leaving its bridge
+ * would look like the device vanishing. */
 static int check_sender(struct nl_msg *msg, void *arg)
 {
-	return nlmsg_get_src(msg)->nl_pid == 0 ? NL_OK : NL_SKIP;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (nlmsg_get_src(msg)->nl_pid != 0)
+		return NL_SKIP;
+	if ((nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) &&
+	    nlmsg_datalen(nlh) >= (int)sizeof(struct ifinfomsg) &&
+	    ((struct ifinfomsg *)nlmsg_data(nlh))->ifi_family == AF_BRIDGE)
+		return NL_SKIP;
+	return NL_OK;
 }
 
 static int redump(struct d0_nl *nl)
@@ -200,8 +212,15 @@ struct d0_nl *d0_nl_monitor_open(struct event_base *base, const struct d0_nl_han
 	nl_socket_modify_cb(nl->sk, NL_CB_MSG_IN, NL_CB_CUSTOM, check_sender, NULL);
 	if (nl_cache_mngr_alloc(nl->sk, NETLINK_ROUTE, NL_AUTO_PROVIDE, &nl->mngr) < 0)
 		goto fail;
-	/* A large receive buffer makes overflows (and re-dumps) rare at 1000s of VIFs. */
-	nl_socket_set_buffer_size(nl->sk, 8 << 20, 0);
+	/* A large receive buffer makes overflows (and re-dumps) rare at 1000s of VIFs;
+	 * FORCE (root) goes past net.core.rmem_max, which caps the plain option. */
+	{
+		int size = 8 << 20;
+
+		if (setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUFFORCE, &size,
+			       sizeof(size)) < 0)
+			nl_socket_set_buffer_size(nl->sk, size, 0);
+	}
 	if (nl_cache_mngr_add(nl->mngr, "route/link", on_change, nl, &nl->links) < 0 ||
 	    nl_cache_mngr_add(nl->mngr, "route/addr", on_change, nl, &nl->addrs) < 0 ||
 	    nl_cache_mngr_add(nl->mngr, "route/route", on_change, nl, &nl->routes) < 0)
