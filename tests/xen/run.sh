@@ -12,7 +12,9 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-}
-[ -n "$BUILD" ] && BUILD=$(cd "$BUILD" && pwd)
+if [ -n "$BUILD" ]; then
+	BUILD=$(cd "$BUILD" && pwd) || { echo "run: no build directory '$1'"; exit 1; }
+fi
 OUT=${LANE2_OUT:-${BUILD:-/tmp}/xen-lane2}
 TIMEOUT=${LANE2_TIMEOUT:-290}
 CACHE=${DOM0NET_LANE2_CACHE:-/var/cache/dom0net-lane2}

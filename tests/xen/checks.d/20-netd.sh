@@ -88,7 +88,7 @@ start_netd() {
 	# file would turn the sandboxed gateway's RLIMIT_FSIZE into SIGXFSZ.
 	# shellcheck disable=SC2086
 	setsid $NETD_CMD 2>&1 </dev/null | cat >>/var/log/netd.out &
-	wait_for 20 netctl status >/dev/null
+	wait_for 20 timeout 5 netctl status >/dev/null
 }
 t=$(uptime_s)
 NETD_OK=0
@@ -126,7 +126,7 @@ else
 	netd_log | diag
 fi
 
-netctl show >/tmp/netctl.show 2>&1
+timeout 10 netctl show >/tmp/netctl.show 2>&1
 brctl show >/tmp/brctl.show 2>&1
 if cmp -s /tmp/netctl.show /tmp/brctl.show && grep -q '^xenbr0' /tmp/netctl.show &&
 	grep -q '^xenbr1' /tmp/netctl.show; then

@@ -33,7 +33,7 @@ fi
 
 d1=$(xl domid d1 2>/dev/null)
 d2=$(xl domid d2 2>/dev/null)
-netctl vifs >/tmp/vifs 2>&1
+timeout 10 netctl vifs >/tmp/vifs 2>&1
 if grep -q "vif$d1\.0.*xenbr0" /tmp/vifs && grep -q "vif$d2\.0.*xenbr1" /tmp/vifs; then
 	result netctl_vifs PASS "after the restart: vif$d1.0 on xenbr0, vif$d2.0 on xenbr1"
 else

@@ -39,17 +39,24 @@ else
 		result vfb_console FAIL "no frame from qemu on 127.0.0.1:'$qport'"
 		{ cat /tmp/snap.out; tail -n 8 /var/log/xen/qemu-dm-d4.log; } 2>/dev/null | diag
 	fi
-	echo lane2pw | netctl console-password d4 >/tmp/cpw.out 2>&1
-	# The gateway's port for d4: the 59xx on d4's line of `netctl consoles`.
-	gw_port() { netctl consoles 2>/dev/null | grep -E "(^|[^0-9])($d4|d4)([^0-9]|$)" | grep -oE '\b59[0-9][0-9]\b' | head -n1; }
-	has_gw() { [ -n "$(gw_port)" ]; }
-	wait_for 20 has_gw
-	gport=$(gw_port)
-	if [ -n "$gport" ] && snap 10.99.0.1 "$gport" /tmp/d4-gw.jpg -passwd /lane2/vncpw; then
-		result vnc_gateway PASS "d4 on the gateway 10.99.0.1:$gport, frame grabbed with the console password ($(wc -c </tmp/d4-gw.jpg) bytes)"
+	if reason=$(pending_reason vnc_gateway); then
+		result vnc_gateway PENDING "$reason"
 	else
-		result vnc_gateway FAIL "no frame through the gateway (port '${gport:-none}')"
-		{ cat /tmp/cpw.out; netctl consoles; cat /tmp/snap.out; } 2>&1 | diag
-		netd_log | diag
+		echo lane2pw | timeout 10 netctl console-password d4 >/tmp/cpw.out 2>&1
+		# The gateway's port for d4: the 59xx on d4's line of `netctl consoles`.
+		gw_port() {
+			timeout 5 netctl consoles 2>/dev/null | grep -E "(^|[^0-9])($d4|d4)([^0-9]|$)" |
+				grep -oE '\b59[0-9][0-9]\b' | head -n1
+		}
+		has_gw() { [ -n "$(gw_port)" ]; }
+		wait_for 20 has_gw
+		gport=$(gw_port)
+		if [ -n "$gport" ] && snap 10.99.0.1 "$gport" /tmp/d4-gw.jpg -passwd /lane2/vncpw; then
+			result vnc_gateway PASS "d4 on the gateway 10.99.0.1:$gport, frame grabbed with the console password ($(wc -c </tmp/d4-gw.jpg) bytes)"
+		else
+			result vnc_gateway FAIL "no frame through the gateway (port '${gport:-none}')"
+			{ cat /tmp/cpw.out; timeout 5 netctl consoles; cat /tmp/snap.out; } 2>&1 | diag
+			netd_log | diag
+		fi
 	fi
 fi
