@@ -149,11 +149,26 @@ int netd_firewall_remove(struct netd *d)
 
 /* ---- VIF hooks ---- */
 
-static int on_attached(void *arg, const struct vif_info *vi, char *err, size_t errlen)
+static void to_fw_vif(const struct vif_info *vi, struct fw_vif *v)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->ifname, sizeof(v->ifname), "%s", vi->ifname);
+	v->domid = vi->domid;
+	v->devid = vi->devid;
+	v->has_mac = true;
+	memcpy(v->mac, vi->mac, 6);
+	v->n_ips = vi->n_ips < FW_VIF_MAX_IPS ? vi->n_ips : FW_VIF_MAX_IPS;
+	memcpy(v->ips, vi->ips, v->n_ips * sizeof(v->ips[0]));
+	memcpy(v->plens, vi->plens, v->n_ips * sizeof(v->plens[0]));
+}
+
+/* The rules of n VIFs in one commit: all are in, or none (the table is untouched). */
+static int on_attached_batch(void *arg, const struct vif_info *const *vis, size_t n, char *err,
+			     size_t errlen)
 {
 	struct netd *d = arg;
 	struct d0_err e = { 0 };
-	struct fw_vif v;
+	struct fw_vif *vs;
 
 	if (!d->fw_policy || !d->fw_policy->enable || !d->fw_policy->antispoof)
 		return 0;
@@ -161,21 +176,28 @@ static int on_attached(void *arg, const struct vif_info *vi, char *err, size_t e
 		snprintf(err, errlen, "anti-spoof rules cannot be installed (firewall unavailable)");
 		return -1;
 	}
-	memset(&v, 0, sizeof(v));
-	snprintf(v.ifname, sizeof(v.ifname), "%s", vi->ifname);
-	v.domid = vi->domid;
-	v.devid = vi->devid;
-	v.has_mac = true;
-	memcpy(v.mac, vi->mac, 6);
-	v.n_ips = vi->n_ips < FW_VIF_MAX_IPS ? vi->n_ips : FW_VIF_MAX_IPS;
-	memcpy(v.ips, vi->ips, v.n_ips * sizeof(v.ips[0]));
-	memcpy(v.plens, vi->plens, v.n_ips * sizeof(v.plens[0]));
-	if (fw_vifs_add(d->fw, &v, 1, &e) < 0) {
-		snprintf(err, errlen, "anti-spoof rules: %s", e.msg);
+	vs = calloc(n, sizeof(*vs));
+	if (!vs) {
+		snprintf(err, errlen, "anti-spoof rules: out of memory");
 		return -1;
 	}
-	log_debug("firewall: %s: anti-spoof rules installed (%u addresses)", v.ifname, v.n_ips);
+	for (size_t i = 0; i < n; i++)
+		to_fw_vif(vis[i], &vs[i]);
+	if (fw_vifs_add(d->fw, vs, n, &e) < 0) {
+		snprintf(err, errlen, "anti-spoof rules: %s", e.msg);
+		free(vs);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		log_debug("firewall: %s: anti-spoof rules installed (%u addresses)", vs[i].ifname,
+			  vs[i].n_ips);
+	free(vs);
 	return 0;
+}
+
+static int on_attached(void *arg, const struct vif_info *vi, char *err, size_t errlen)
+{
+	return on_attached_batch(arg, &vi, 1, err, errlen);
 }
 
 static void on_detached(void *arg, const struct vif_info *vi)
@@ -193,6 +215,6 @@ const struct vif_hooks *netd_firewall_hooks(struct netd *d)
 {
 	static struct vif_hooks hooks; /* copied by vif_mgr_new */
 
-	hooks = (struct vif_hooks){ on_attached, on_detached, d };
+	hooks = (struct vif_hooks){ on_attached, on_detached, d, on_attached_batch };
 	return &hooks;
 }

@@ -96,20 +96,40 @@ static void make_info(struct vif *v, struct vif_dev *d, const char *bridge,
  * still down. The record given stays the device's until detach: later changes of the
  * entry (the `ip` key removed during teardown, say) never alter what detached()
  * receives. */
-void vif_hook_attach(struct vif_ctx *c, struct vif *v, struct vif_dev *d)
+static void hook_attach_one(struct vif_mgr *m, struct vif_dev *d)
 {
-	struct vif_mgr *m = c->m;
 	char err[sizeof(d->err)] = "";
 
-	if (d->hooked)
-		return;
-	make_info(v, d, d->br_name, &d->info);
 	if (m->hooks.attached && m->hooks.attached(m->hooks.arg, &d->info, err, sizeof(err)) < 0) {
 		d->failed = true;
 		snprintf(d->err, sizeof(d->err), "%s", *err ? err : "attach hook failed");
 		return;
 	}
 	d->hooked = true;
+}
+
+void vif_hooks_attach(struct vif_ctx *c, struct vif_hook_job *jobs, size_t n)
+{
+	struct vif_mgr *m = c->m;
+	const struct vif_info *infos[2 * VIF_BATCH];
+	char err[256] = "";
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		make_info(jobs[i].v, jobs[i].d, jobs[i].d->br_name, &jobs[i].d->info);
+		infos[i] = &jobs[i].d->info;
+	}
+	if (m->hooks.attached_batch && n > 1 && n <= 2 * VIF_BATCH) {
+		if (m->hooks.attached_batch(m->hooks.arg, infos, n, err, sizeof(err)) == 0) {
+			for (size_t i = 0; i < n; i++)
+				jobs[i].d->hooked = true;
+			return;
+		}
+		log_debug("vif: batch of %zu attach hooks failed (%s); one by one", n, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		hook_attach_one(m, jobs[i].d);
 }
 
 void vif_send_phase_b(struct vif_ctx *c, struct vif_dev *d)

@@ -214,7 +214,8 @@ void vif_reconcile(struct vif_mgr *m, struct vif_batch *b)
 {
 	struct vif_ctx c = { .m = m, .links = d0_nl_links(m->mon) };
 	struct vif *writes[VIF_BATCH];
-	size_t n_writes = 0;
+	struct vif_hook_job jobs[2 * VIF_BATCH];
+	size_t n_writes = 0, n_jobs = 0;
 
 	for (size_t i = 0; i < b->n; i++)
 		decide(&c, b->v[i]);
@@ -228,12 +229,13 @@ void vif_reconcile(struct vif_mgr *m, struct vif_batch *b)
 	vif_nl_flush(m->nl);
 	for (size_t i = 0; i < b->n; i++) {
 		struct vif *v = b->v[i];
+		struct vif_dev *devs[2] = { &v->pv, &v->emu };
 
-		if (v->pv.plan_attach && !v->pv.failed)
-			vif_hook_attach(&c, v, &v->pv);
-		if (v->emu.plan_attach && !v->emu.failed)
-			vif_hook_attach(&c, v, &v->emu);
+		for (int j = 0; j < 2; j++)
+			if (devs[j]->plan_attach && !devs[j]->failed && !devs[j]->hooked)
+				jobs[n_jobs++] = (struct vif_hook_job){ v, devs[j] };
 	}
+	vif_hooks_attach(&c, jobs, n_jobs);
 	for (size_t i = 0; i < b->n; i++) {
 		vif_send_phase_b(&c, &b->v[i]->pv);
 		vif_send_phase_b(&c, &b->v[i]->emu);

@@ -167,7 +167,12 @@ struct rtnl_link *vif_link_by_index(struct nl_cache *links, int ifindex);
 extern const uint8_t VIF_MAC[6];	/* fe:ff:ff:ff:ff:ff, for every VIF port */
 void vif_send_phase_a(struct vif_ctx *c, struct vif_dev *d);
 void vif_flush_addr(struct nl_object *obj, void *arg);	/* nl_cache_foreach callback */
-void vif_hook_attach(struct vif_ctx *c, struct vif *v, struct vif_dev *d);
+/* One device whose attached() hook is due in this batch. */
+struct vif_hook_job {
+	struct vif *v;
+	struct vif_dev *d;
+};
+void vif_hooks_attach(struct vif_ctx *c, struct vif_hook_job *jobs, size_t n);
 void vif_send_phase_b(struct vif_ctx *c, struct vif_dev *d);
 void vif_finish(struct vif_mgr *m, struct vif *v);
 void vif_after_write(struct vif *v);

@@ -44,6 +44,11 @@ struct vif_hooks {
 	int (*attached)(void *arg, const struct vif_info *vif, char *err, size_t errlen);
 	void (*detached)(void *arg, const struct vif_info *vif);
 	void *arg;
+	/* Optional: attach a whole batch at once (a host booting 200 guests then costs one
+	 * firewall commit, not 200). All or nothing: on -1 the manager falls back to
+	 * attached() one VIF at a time, so one bad VIF never fails the others. */
+	int (*attached_batch)(void *arg, const struct vif_info *const *vifs, size_t n,
+			      char *err, size_t errlen);
 };
 
 /* base, xs, mon and cfg are required (cfg is read live: [vif] link-timeout-ms);
