@@ -65,6 +65,10 @@ void ag_http_reply(struct agent *ag, const struct ag_reply *r, const char *text)
 bool ag_http_auth(struct agent *ag, struct evhttp_request *req, const struct sockaddr *peer,
 		  struct ag_addr *addr);
 void ag_auth_cache_clear(struct agent *ag);
+/* An HTTP error answer with its headers (401's challenge, Retry-After when retry_s),
+ * closing the connection after it. */
+void ag_http_refuse(struct evhttp_request *req, int code, const char *reason,
+		    unsigned retry_s);
 
 /* tls.c: the server context from the certificate and key netd opened. NULL with a
  * reason in err. */

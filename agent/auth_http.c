@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -70,20 +72,25 @@ static bool crypt_budget(struct agent *ag, uint64_t now)
 	return true;
 }
 
-static void refuse(struct evhttp_request *req, int code, const char *reason, unsigned retry_s)
+void ag_http_refuse(struct evhttp_request *req, int code, const char *reason,
+		    unsigned retry_s)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evhttp_request_get_output_buffer(req);
 	char buf[16];
 
+	/* Not evhttp_send_error: it drops the headers set here. */
 	if (code == 401)
 		evhttp_add_header(h, "WWW-Authenticate", "Basic realm=\"dom0net agent\"");
 	if (retry_s) {
 		snprintf(buf, sizeof(buf), "%u", retry_s);
 		evhttp_add_header(h, "Retry-After", buf);
 	}
-	/* Whoever failed here gets no kept-alive connection to try again on. */
+	/* Whoever is refused gets no kept-alive connection to try again on. */
 	evhttp_add_header(h, "Connection", "close");
-	evhttp_send_error(req, code, reason);
+	evhttp_add_header(h, "Content-Type", "text/plain");
+	evbuffer_add_printf(body, "%d %s\n", code, reason);
+	evhttp_send_reply(req, code, reason, NULL);
 }
 
 bool ag_http_auth(struct agent *ag, struct evhttp_request *req, const struct sockaddr *peer,
@@ -100,12 +107,12 @@ bool ag_http_auth(struct agent *ag, struct evhttp_request *req, const struct soc
 	if (wait) {
 		log_debug("%s: refused during its login back-off (%llu ms left)", who,
 			  (unsigned long long)wait);
-		refuse(req, 429, "Too Many Requests", (unsigned)((wait + 999) / 1000));
+		ag_http_refuse(req, 429, "Too Many Requests", (unsigned)((wait + 999) / 1000));
 		return false;
 	}
 	if (!hdr) {
 		log_info("%s: request without credentials: 401", who);
-		refuse(req, 401, "Unauthorized", 0);
+		ag_http_refuse(req, 401, "Unauthorized", 0);
 		return false;
 	}
 	digest(ag, hdr, d);
@@ -117,13 +124,13 @@ bool ag_http_auth(struct agent *ag, struct evhttp_request *req, const struct soc
 		ag_addr_failure(addr, now);
 		ag->logins_failed++;
 		log_warnx("%s: malformed Basic credentials: 401", who);
-		refuse(req, 401, "Unauthorized", 0);
+		ag_http_refuse(req, 401, "Unauthorized", 0);
 		return false;
 	}
 	if (!crypt_budget(ag, now)) {
 		explicit_bzero(pw, sizeof(pw));
 		log_warnx("%s: password checks over budget (%.0f/s): 503", who, AG_CRYPT_RATE);
-		refuse(req, 503, "Service Unavailable", 1);
+		ag_http_refuse(req, 503, "Service Unavailable", 1);
 		return false;
 	}
 	ok = ag_password_check(pw, ag->hash);
@@ -138,7 +145,7 @@ bool ag_http_auth(struct agent *ag, struct evhttp_request *req, const struct soc
 		log_warnx("%s: wrong password for user '%s' (%u in a row; next try in %llu ms): 401",
 			  who, shown, ag_addr_failures(addr),
 			  (unsigned long long)ag_addr_blocked(addr, now));
-		refuse(req, 401, "Unauthorized", 0);
+		ag_http_refuse(req, 401, "Unauthorized", 0);
 		return false;
 	}
 	ag_addr_success(addr);

@@ -146,7 +146,7 @@ static const struct method *resolve(xmlrpc_env *env, const char *name, xmlrpc_va
 	*dispatch = strcmp(name, "OvmDispatch") == 0;
 	if (!*dispatch) {
 		m = find(name);
-		snprintf(out->method, sizeof(out->method), "%s", name);
+		rpc_printable(name, strlen(name), out->method, sizeof(out->method));
 		if (m && m->direct_ok)
 			return m;
 		rpc_printable(name, strlen(name), shown, sizeof(shown));

@@ -3,6 +3,8 @@
  * group calls, XML-RPC values for dom0net.* called directly). Serialised by xmlrpc-c
  * with <i8/> and <nil/> where values need them. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,12 +58,66 @@ int ag_rpc_fault_xml(int code, const char *msg, char **xml, size_t *len)
 	return rc;
 }
 
+/* A copy of JSON text with numbers in exponent form ("6e+01", valid JSON, which
+ * netd's printer writes for whole doubles) rewritten in decimals: xmlrpc-c's JSON
+ * parser reads no exponents. NULL if out of memory. */
+static char *decimal_numbers(const char *text, size_t len)
+{
+	char *out = malloc(len * 4 + 64), *o = out;
+	bool in_str = false;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		char c = text[i];
+
+		if (in_str || (c != '-' && (c < '0' || c > '9'))) {
+			if (in_str && c == '\\' && i + 1 < len) {
+				*o++ = text[i++];
+			} else if (c == '"') {
+				in_str = !in_str;
+			}
+			*o++ = text[i++];
+			continue;
+		}
+		size_t n = strspn(text + i, "-+0123456789.eE");
+		char num[64];
+
+		if (n < sizeof(num) && (memchr(text + i, 'e', n) || memchr(text + i, 'E', n))) {
+			double v;
+
+			memcpy(num, text + i, n);
+			num[n] = '\0';
+			v = strtod(num, NULL);
+			/* Below 1e15 the decimal form is at most 4 times as long as the
+			 * exponent form (3+ bytes): len * 4 + 64 holds the result. Larger
+			 * ones stay as they are (and do not convert). */
+			if (!(v > -1e15 && v < 1e15)) {
+				memcpy(o, num, n);
+				o += n;
+			} else if (v == (double)(long long)v) {
+				o += sprintf(o, "%lld", (long long)v);
+			} else {
+				o += sprintf(o, "%.6f", v);
+			}
+		} else {
+			memcpy(o, text + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}
+
 static xmlrpc_value *build(xmlrpc_env *env, enum ag_result kind, const char *text, size_t len)
 {
 	if (memchr(text, '\0', len))
 		kind = (enum ag_result)-1;	/* never from netd's printers: refuse */
 	switch (kind) {
 	case AG_RES_JSON_STRING:
+		while (len && text[len - 1] == '\n')
+			len--;	/* netd's printer ends documents with one */
 		return xmlrpc_string_new_lp(env, len, text);
 	case AG_RES_SUCC:
 		return xmlrpc_string_new(env, "SUCC");
@@ -79,11 +135,9 @@ static xmlrpc_value *build(xmlrpc_env *env, enum ag_result kind, const char *tex
 
 		if (rpc_json_depth(text, len) > RESULT_DEPTH_MAX)
 			break;
-		copy = malloc(len + 1);
+		copy = decimal_numbers(text, len);
 		if (!copy)
 			break;
-		memcpy(copy, text, len);
-		copy[len] = '\0';
 		v = xmlrpc_parse_json(env, copy);
 		free(copy);
 		/* On failure xmlrpc-c returns garbage or a freed value: never use it. */

@@ -44,7 +44,7 @@
 #define FAIL(nr, e) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
 	RET(SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 
-#ifdef AG_ARCH
+#if defined(AG_ARCH) && !defined(AG_SANITIZED)
 static const struct sock_filter allow_list[] = {
 	LOAD(arch),
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AG_ARCH, 1, 0),
@@ -154,12 +154,22 @@ int ag_sandbox(const struct ag_hello *h, char *err, size_t errlen)
 		return -1;
 	}
 	flags |= AG_SANDBOX_NOCAPS;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+#ifdef AG_SANITIZED
+	/* LeakSanitizer inspects the process at exit from a thread: it must stay
+	 * dumpable (the uid change made it not) and may clone. Test builds only. */
+	const int dumpable = 1;
+#else
+	const int dumpable = 0;
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0) < 0) {
 		snprintf(err, errlen, "prctl: %s", strerror(errno));
 		return -1;
 	}
 	/* No RLIMIT_FSIZE: stderr may be a log file (netd -d 2>>log). */
-	setrlimit(RLIMIT_NPROC, &zero);
+#ifndef AG_SANITIZED
+	setrlimit(RLIMIT_NPROC, &zero);	/* LeakSanitizer needs a thread at exit */
+#endif
 	setrlimit(RLIMIT_CORE, &zero);
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);	/* netd's death ends us */
 	if (getppid() == 1) {

@@ -16,6 +16,7 @@ static const struct netctl_cmd *const commands[] = {
 	&cmd_firewall,
 	&cmd_consoles,
 	&cmd_console_password,
+	&cmd_agent_password,
 	&cmd_status,
 	&cmd_reload,
 };

@@ -36,5 +36,6 @@ extern const struct netctl_cmd cmd_firewall;
 extern const struct netctl_cmd cmd_vifs;
 extern const struct netctl_cmd cmd_consoles;
 extern const struct netctl_cmd cmd_console_password;
+extern const struct netctl_cmd cmd_agent_password;
 
 #endif

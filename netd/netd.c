@@ -13,6 +13,7 @@
 #include <netlink/object.h>
 #include <netlink/route/link.h>
 
+#include <dom0net/agent.h>
 #include <dom0net/config.h>
 #include <dom0net/log.h>
 #include <dom0net/nl.h>
@@ -75,6 +76,7 @@ static void reload(struct netd *d)
 	log_setlevel((enum log_level)d->cfg.log_level);
 	log_info("reload: configuration re-read from %s", d->config_path);
 	netd_bridges_boot(d);
+	netd_agent_reload(d);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -108,6 +110,7 @@ static int setup_signals(struct netd *d)
 static void teardown(struct netd *d)
 {
 	netd_ctl_close(d->ctl);
+	netd_agent_stop(d);
 	netd_consoles_stop(d);
 	netd_vifs_stop(d);
 	netd_firewall_stop(d);
@@ -149,6 +152,8 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], VNCGW_CHILD_ARG) == 0)
 		return vncgw_child_main();	/* the console gateway, re-executed by netd */
+	if (argc == 2 && strcmp(argv[1], AGENT_CHILD_ARG) == 0)
+		return agent_child_main();	/* the agent API, re-executed by netd */
 	d.config_path = D0_DEFAULT_CONFIG;
 	while ((c = getopt_long(argc, argv, "df:nvhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -229,6 +234,7 @@ int main(int argc, char **argv)
 	d.ctl = netd_ctl_open(&d, d.cfg.ctl_socket);
 	if (!d.ctl)
 		fatal("control socket %s", d.cfg.ctl_socket);
+	netd_agent_start(&d);
 	log_info("started (config %s)", d.config_path);
 	if (notify_systemd("READY=1") < 0)
 		log_warn("sd_notify");

@@ -19,6 +19,7 @@ struct netd_consoles;
 struct fw;
 struct fw_policy;
 struct vif_hooks;
+struct netd_agent;
 
 struct netd {
 	struct d0_config cfg;
@@ -33,6 +34,7 @@ struct netd {
 	struct netd_consoles *consoles;	/* the VNC console gateway (netd_consoles.c) */
 	struct fw *fw;			/* firewall state (netd_firewall.c) */
 	struct fw_policy *fw_policy;	/* built with cfg; what start/reload apply */
+	struct netd_agent *agent;	/* the agent API child (netd_agent.c) */
 	struct event *sig_term, *sig_int, *sig_hup;
 	time_t started;
 };
@@ -65,6 +67,11 @@ void netd_consoles_xs_connected(struct netd *d);
 void netd_consoles_xs_event(struct netd *d, const char *path, const char *token);
 int netd_consoles_print(struct netd *d, bool json, FILE *out);
 int netd_consoles_set_password(struct netd *d, int argc, const char **argv, FILE *out);
+
+/* netd_agent.c: the agent API (XML-RPC on [agent] port) and its child. */
+void netd_agent_start(struct netd *d);
+void netd_agent_reload(struct netd *d);
+void netd_agent_stop(struct netd *d);
 
 /* netd_ctl.c: the control socket. */
 struct netd_ctl *netd_ctl_open(struct netd *d, const char *path);

@@ -53,7 +53,12 @@ style = direct
 style = legacy
 [vif]
 link-timeout-ms = 5000
+[agent]
+enable = yes
+listen = 10.0.0.2
+plain-http = yes
 EOC
+printf 'demo\n' | "$NETCTL" agent-password --print | sed 1d >>"$conf"
 cat "$conf"
 lab_in peer ping -q -i 0.01 -w 4 10.0.0.2 >"$LAB_TMP/ping.out" 2>&1 &
 pinger=$!
@@ -83,6 +88,9 @@ show NC show
 show NC vifs
 show lab_in 1.0 ping -c 2 -W 1 10.0.0.1
 show lab_in 2.0 ping -c 2 -W 1 10.1.0.1
+
+say "the manager calls the agent API (XML-RPC on 8899, Basic auth) with one line of Python"
+show lab_in peer python3 -c 'import xmlrpc.client as x; print(x.ServerProxy("http://oracle:demo@10.0.0.2:8899").OvmDispatch("OvmNetwork.getBridgeDetails", "xenbr0"))'
 
 say "guest 1 shuts down: the toolstack takes its VIF away"
 "$XS_TOOLSTACK" vif-remove --style libxl 1 0 && lab_in dom0 ip link del vif1.0

@@ -474,6 +474,13 @@ START_TEST(test_results)
 	ck_assert_ptr_nonnull(strstr(x, "<name>a</name>"));
 	ck_assert_ptr_nonnull(strstr(x, "nil"));
 	free(x);
+	/* netd's printer writes whole doubles as "6e+01": valid JSON xmlrpc-c cannot read */
+	ck_assert_int_eq(ag_rpc_result_xml(AG_RES_NATIVE, "{\"b\":6e+01,\"c\":\"1e5\",\"d\":-2.5E-1}",
+					   33, &x, &n), 0);
+	ck_assert_ptr_nonnull(strstr(x, ">60</i"));
+	ck_assert_ptr_nonnull(strstr(x, "<string>1e5</string>"));
+	ck_assert_ptr_nonnull(strstr(x, "<double>-0.25"));
+	free(x);
 	ck_assert_int_eq(ag_rpc_result_xml(AG_RES_NATIVE, "{\"a\":", 5, &x, &n), 1);
 	free(x);
 	ck_assert_int_eq(ag_rpc_fault_xml(4001, "bad \x01<name>&\xff", &x, &n), 0);
