@@ -2,7 +2,7 @@
 # Lane 2, step 3: boot Xen 4.17 + the Debian kernel as dom0 under QEMU (TCG), let the
 # dom0 /init run every check in one boot, and judge its RESULT lines.
 #   run.sh [BUILDDIR]      (netd/netctl are taken from BUILDDIR/netd/)
-# Env: LANE2_TIMEOUT (s, default 290), LANE2_OUT (work dir, default BUILDDIR/xen-lane2),
+# Env: LANE2_TIMEOUT (s, default 300), LANE2_OUT (work dir, default BUILDDIR/xen-lane2),
 # for development LANE2_ONLY="10-xen 30-vif" (only those check files) and
 # LANE2_RUN_PENDING=1 (run the checks listed in tests/xen/pending too; still not counted).
 # Exit: 0 all declared checks passed; 1 a check failed or is missing, or the timeout hit;
@@ -16,7 +16,7 @@ if [ -n "$BUILD" ]; then
 	BUILD=$(cd "$BUILD" && pwd) || { echo "run: no build directory '$1'"; exit 1; }
 fi
 OUT=${LANE2_OUT:-${BUILD:-/tmp}/xen-lane2}
-TIMEOUT=${LANE2_TIMEOUT:-290}
+TIMEOUT=${LANE2_TIMEOUT:-300}
 CACHE=${DOM0NET_LANE2_CACHE:-/var/cache/dom0net-lane2}
 t0=$(date +%s)
 

@@ -8,8 +8,10 @@ guests=$(xl list | awk 'NR>1 && $1!="Domain-0" {print $1}')
 [ -n "$guests" ] || fails=" no-guest-to-destroy"
 # Record each guest's VIF and bridge, destroy them all at once, then look.
 pids=
+rules=0
 for g in $guests; do
 	d=$(xl domid "$g")
+	rules=$((rules + $(iptables-save 2>/dev/null | grep -c "vif$d\.0")))
 	echo "$d $(basename "$(readlink "/sys/class/net/vif$d.0/master" 2>/dev/null)")" >/tmp/destroy.$g.vif
 	timeout 60 xl destroy "$g" >/tmp/destroy.$g 2>&1 &
 	pids="$pids $!"
@@ -26,7 +28,7 @@ done
 left=$(xl list | awk 'NR>1 && $1!="Domain-0" {print $1}')
 [ -z "$left" ] || fails="$fails still-listed:$left"
 if [ -z "$fails" ]; then
-	result xl_destroy PASS "all guests destroyed; ports left their bridges; xl list clean"
+	result xl_destroy PASS "$(echo $guests | wc -w) guests destroyed at once; ports left their bridges; their $rules iptables rules gone; xl list clean"
 else
 	result xl_destroy FAIL "$fails"
 	netd_log | diag
