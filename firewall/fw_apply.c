@@ -162,6 +162,19 @@ int fw_tx_append(struct xtc_handle *h, const char *chain, const struct fw_rule *
 	return ok ? 0 : iptc_fail(e, "append to", chain);
 }
 
+int fw_tx_insert_first(struct xtc_handle *h, const char *chain, const struct fw_rule *r,
+		       struct d0_err *e)
+{
+	struct ipt_entry *ent = fw_entry_build(r, e);
+	int ok;
+
+	if (!ent)
+		return -1;
+	ok = iptc_insert_entry(L(chain).s, ent, 0, h);
+	free(ent);
+	return ok ? 0 : iptc_fail(e, "insert into", chain);
+}
+
 int fw_tx_drop_chain(struct xtc_handle *h, const char *chain, struct d0_err *e)
 {
 	if (!iptc_is_chain(chain, h))

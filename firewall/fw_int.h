@@ -41,6 +41,9 @@ int fw_tx_ensure_jump(struct xtc_handle *h, const char *builtin, const char *cha
 int fw_tx_append(struct xtc_handle *h, const char *chain, const struct fw_rule *r,
 		 struct d0_err *e);
 /* Flush and delete a chain if it exists. */
+/* Inserts r as the first rule of chain. */
+int fw_tx_insert_first(struct xtc_handle *h, const char *chain, const struct fw_rule *r,
+		       struct d0_err *e);
 int fw_tx_drop_chain(struct xtc_handle *h, const char *chain, struct d0_err *e);
 /* Delete the rules of chain for which match(rule, arg) is true (last first). */
 int fw_tx_delete_rules(struct xtc_handle *h, const char *chain,

@@ -110,7 +110,10 @@ static int install_one(struct xtc_handle *h, const struct fw_vif *v, bool with_m
 	for (int i = 0; i < n; i++)
 		if (fw_tx_append(h, chain, &rules[i], e) < 0)
 			return -1;
-	if (fw_tx_append(h, FW_CHAIN_FORWARD, &dispatch[0], e) < 0 ||
+	/* Every VIF's "from this VIF: check it" comes before any VIF's "to this VIF:
+	 * accept": otherwise a forged packet from guest A to guest B on the same bridge
+	 * matches B's accept first and A's chain never sees it (lane 2 found this). */
+	if (fw_tx_insert_first(h, FW_CHAIN_FORWARD, &dispatch[0], e) < 0 ||
 	    fw_tx_append(h, FW_CHAIN_FORWARD, &dispatch[1], e) < 0)
 		return -1;
 	return 0;
