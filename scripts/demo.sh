@@ -92,6 +92,16 @@ show lab_in 2.0 ping -c 2 -W 1 10.1.0.1
 say "the manager calls the agent API (XML-RPC on 8899, Basic auth) with one line of Python"
 show lab_in peer python3 -c 'import xmlrpc.client as x; print(x.ServerProxy("http://oracle:demo@10.0.0.2:8899").OvmDispatch("OvmNetwork.getBridgeDetails", "xenbr0"))'
 
+say "the firewall: host port policy and per-VIF anti-spoofing (libiptc, legacy tables)"
+show NC firewall
+lab_in 1.0 ip addr add 10.0.0.99/24 dev eth0
+if lab_in 1.0 ping -c 2 -W 1 -I 10.0.0.99 10.0.0.1 >/dev/null 2>&1; then
+	echo "guest 1 forging 10.0.0.99: NOT dropped"
+else
+	echo "guest 1 forging source 10.0.0.99: dropped by DOM0NET-VIF-vif1.0"
+fi
+lab_in 1.0 ip addr del 10.0.0.99/24 dev eth0
+
 say "guest 1 shuts down: the toolstack takes its VIF away"
 "$XS_TOOLSTACK" vif-remove --style libxl 1 0 && lab_in dom0 ip link del vif1.0
 show NC show

@@ -10,7 +10,7 @@ lab_dom0 1 addr
 lab_peer
 lab_xenstored
 netd=${NETD:?} netctl=${NETCTL:?}
-conf=$LAB_TMP/netd.conf log=$LAB_TMP/netd.log
+conf=$LAB_TMP/netd.conf runs=0
 cat >"$conf" <<EOC
 [global]
 pidfile = $LAB_TMP/netd.pid
@@ -25,8 +25,9 @@ enable = no
 enable = no
 EOC
 D() { lab_in dom0 "$@"; }
-start_netd() {
-	lab_bg dom0 bash -c "exec '$netd' -d -f '$conf' 2>>'$log'"
+start_netd() { # each run logs to its own file, so the waits see this run only
+	log=$LAB_TMP/netd.log.$((++runs))
+	lab_bg dom0 bash -c "exec '$netd' -d -f '$conf' 2>'$log'"
 	NETD_PID=$LAB_LAST_PID
 	lab_wait_for 5000 grep -q "xenstore: connected" "$log" || lab_fail "netd: $(cat "$log")"
 }
