@@ -126,6 +126,8 @@ int br_link_read(struct nl_sock *sk, int ifindex, const char *name, struct br_li
 void br_linkinfo_from(struct rtnl_link *l, struct br_linkinfo *li);
 /* Ports of a bridge (ifindexes), up to max; returns the count or -1. */
 int br_bridge_ports(struct nl_sock *sk, int br_ifindex, int *ports, size_t max);
+/* VLAN devices stacked on lower_ifindex, up to max; returns the count or -1. */
+int br_vlan_uppers(struct nl_sock *sk, int lower_ifindex, int *vlans, size_t max);
 /* Wait until ifindex has carrier, up to timeout_ms. 0 on carrier, -1 (ETIMEDOUT). */
 int br_wait_carrier(struct nl_sock *sk, int ifindex, unsigned timeout_ms);
 

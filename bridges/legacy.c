@@ -19,6 +19,27 @@
 /* No IPv6 link-local on pethN, vif0.N and the bridge: they carry no address. */
 #define NO_LL IN6_ADDR_GEN_MODE_NONE
 
+/* VLAN devices on the NIC (ethN.V) follow its MAC for as long as nobody set theirs.
+ * pethN is about to take fe:ff:ff:ff:ff:ff: set each such VLAN's MAC explicitly (to the
+ * value it has) first, so that it and any bridge over it keep the NIC's real MAC. */
+static int pin_vlans(struct br_ctx *c, int nic, const uint8_t mac[BR_MAC_LEN])
+{
+	int vlans[64];
+	int n = br_vlan_uppers(c->sk, nic, vlans, 64);
+	struct br_linkinfo li;
+
+	if (n < 0)
+		return br_fail(c, errno, "cannot list the VLANs on the NIC");
+	for (int i = 0; i < n; i++) {
+		if (br_link_read(c->sk, vlans[i], NULL, &li) < 0 ||
+		    memcmp(li.mac, mac, BR_MAC_LEN) != 0)
+			continue;
+		if (br_op_link_set(c, vlans[i], &(struct br_linkset){ .mac = mac, .master = -1 }) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cfg,
 				  const struct br_state *st, struct d0_err *err)
 {
@@ -85,6 +106,8 @@ enum br_outcome br_legacy_convert(struct nl_sock *sk, const struct d0_config *cf
 		goto fail;
 	if (br_step(&c, "rename-veth") < 0 ||
 	    br_op_link_set(&c, veth, &(struct br_linkset){ .name = n->uplink, .master = -1 }) < 0)
+		goto fail;
+	if (br_step(&c, "pin-vlans") < 0 || pin_vlans(&c, up, s.mac) < 0)
 		goto fail;
 	if (br_step(&c, "peth-mac") < 0 ||
 	    br_op_link_set(&c, up, &(struct br_linkset){ .mac = br_mac_feff, .flags = IFF_NOARP,

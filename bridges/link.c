@@ -69,6 +69,27 @@ int br_bridge_ports(struct nl_sock *sk, int br_ifindex, int *ports, size_t max)
 	return n;
 }
 
+int br_vlan_uppers(struct nl_sock *sk, int lower_ifindex, int *vlans, size_t max)
+{
+	struct nl_cache *cache = NULL;
+	int n = 0;
+
+	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *kind = rtnl_link_get_type(l);
+
+		if (kind && strcmp(kind, "vlan") == 0 && rtnl_link_get_link(l) == lower_ifindex &&
+		    (size_t)n < max)
+			vlans[n++] = rtnl_link_get_ifindex(l);
+	}
+	nl_cache_free(cache);
+	return n;
+}
+
 int br_wait_carrier(struct nl_sock *sk, int ifindex, unsigned timeout_ms)
 {
 	struct timespec pause = { 0, 5 * 1000 * 1000 };

@@ -18,7 +18,7 @@ D ip rule add from 10.0.0.3 table 100
 
 direct_steps="create-bridge bridge-up enslave add-addresses add-routes del-addresses del-routes verify"
 legacy_steps="create-veth pair-setup create-bridge bridge-up enslave-vif journal del-addresses uplink-down
-	rename-uplink rename-veth peth-mac enslave-peth peth-up eth-up add-addresses add-routes verify"
+	rename-uplink rename-veth pin-vlans peth-mac enslave-peth peth-up eth-up add-addresses add-routes verify"
 direct_revert="add-addresses add-routes del-addresses del-routes release verify"
 legacy_revert="peth-down del-addresses pseudo-down rename-pseudo release-peth rename-peth
 	uplink-mac uplink-up add-addresses add-routes verify"
