@@ -8,6 +8,8 @@
  * A request: auth (auth_http.c), the body parsed into a typed call (rpc.c), the
  * call sent to netd and answered when netd answers (http_call.c). */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +127,8 @@ static void conn_check(evutil_socket_t fd, short what, void *arg)
 		conn_drop(c, "no peer address");
 		return;
 	}
+	/* An answer leaves in a few writes (TLS records): no Nagle delay between them. */
+	setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	ag_addr_format((struct sockaddr *)&c->peer, c->peer_text, sizeof(c->peer_text));
 	c->addr = ag_addr_get(ag->addrs, (struct sockaddr *)&c->peer, ag_now_ms());
 	if (!c->addr) {
