@@ -520,7 +520,7 @@ int netd_consoles_print(struct netd *d, bool json, FILE *out)
 	print_uint(PRINT_ANY, "port_max", "-%u\n", d->cfg.console_port_max);
 	print_close_object();
 	print_string(PRINT_FP, NULL, "%s", "DOMAIN NAME                 PORT  STATE        "
-		     "DISPLAY                    PASSWORD VIEWERS\n");
+		     "DISPLAY                        PASSWORD VIEWERS\n");
 	print_open_array("consoles");
 	for (size_t i = 0; i < con_table_size(nc->t); i++) {
 		struct con_entry *e = con_table_at(nc->t, i);
@@ -533,7 +533,7 @@ int netd_consoles_print(struct netd *d, bool json, FILE *out)
 		else
 			print_null(PRINT_ANY, "port", "%-5s ", "-");
 		print_string(PRINT_ANY, "state", "%-12s ", con_state_name(e->state));
-		print_string(PRINT_ANY, "display", "%-26s ",
+		print_string(PRINT_ANY, "display", "%-30s ",
 			     e->info.backend.kind ? e->info.backend.desc : "-");
 		print_string(PRINT_ANY, "password", "%-8s ", pw_kind(nc, e));
 		print_uint(PRINT_ANY, "viewers", "%u\n", e->viewers);

@@ -18,6 +18,8 @@
 #define GW_LINGER_S 10			/* half-closed or failed sessions flush this long */
 #define GW_ACCEPT_PAUSE_MS 1000		/* listeners rest this long after EMFILE */
 #define GW_ADDR_TABLE 4096		/* client addresses tracked */
+#define GW_PIPE_SIZE (1024u * 1024)	/* splice pipes: what one relay step can move */
+#define GW_PIPE_POOL 16			/* idle pipes kept for reuse */
 
 struct gw;
 struct session;
@@ -44,7 +46,17 @@ struct gw {
 	bool accept_paused;
 	uint64_t cap_warned_ms;
 	uint8_t *scratch;		/* GW_IO_CHUNK bytes shared by every relay read */
+	int pipes[GW_PIPE_POOL][2];	/* empty splice pipes */
+	int npipes;
+	bool no_splice;			/* the kernel refused splice on these sockets */
 };
+
+/* gw_pipe.c: a pool of empty pipes for splice(2) (sockets -> pipe -> socket moves
+ * pages instead of copying them through the gateway). */
+int gw_pipe_get(struct gw *gw, int p[2]);
+void gw_pipe_put(struct gw *gw, int p[2]);	/* only empty pipes */
+void gw_pipe_close(int p[2]);
+void gw_pipes_free(struct gw *gw);
 
 uint64_t gw_now_ms(void);
 struct gw_console *gw_console_find(struct gw *gw, uint32_t id);

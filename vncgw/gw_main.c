@@ -287,6 +287,7 @@ int vncgw_child_main(void)
 	vg_chan_free(gw.chan);
 	event_free(gw.accept_resume);
 	gw_limits_free(gw.limits);
+	gw_pipes_free(&gw);
 	free(gw.scratch);
 	event_base_free(gw.base);
 	return 0;

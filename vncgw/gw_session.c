@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,6 +39,8 @@ struct leg {
 	struct event rd, wr;
 	bool ev_set;
 	struct evbuffer *out;	/* bytes queued for this leg's socket */
+	int pipe[2];		/* ... or spliced into this pipe (never both) */
+	size_t in_pipe;
 	struct evbuffer *in;	/* handshake input only */
 	bool eof;		/* this leg sent EOF */
 	bool shut;		/* we shut down writing to this leg */
@@ -93,6 +96,7 @@ static void leg_free(struct leg *l)
 		event_del(&l->rd);
 		event_del(&l->wr);
 	}
+	gw_pipe_close(l->pipe);	/* may hold data: not returned to the pool */
 	if (l->out)
 		evbuffer_free(l->out);
 	if (l->in)
@@ -200,6 +204,23 @@ static int leg_flush(struct leg *l)
 	struct leg *o = other(l);
 	char why[96];
 
+	while (l->in_pipe > 0) {
+		ssize_t n = splice(l->pipe[0], NULL, l->fd, NULL, l->in_pipe,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				event_add(&l->wr, NULL);
+				return 0;
+			}
+			snprintf(why, sizeof(why), "write to the %s: %s", l->name, strerror(errno));
+			session_close(s, why);
+			return -1;
+		}
+		l->in_pipe -= (size_t)n;
+		if (l->in_pipe == 0)
+			gw_pipe_put(s->gw, l->pipe);
+	}
 	while (evbuffer_get_length(l->out) > 0) {
 		int n = evbuffer_write_atmost(l->out, l->fd, GW_IO_CHUNK);
 
@@ -252,6 +273,62 @@ static int queue(struct leg *l, const void *p, size_t n)
 
 /* ---- the relay ---------------------------------------------------------------------- */
 
+static void relay_eof(struct leg *l);
+
+/* One move from l's socket to o's through a pipe: pages change hands in the kernel,
+ * nothing is copied through the gateway. What o does not take stays in the pipe, which
+ * o keeps until it drained; l is not read meanwhile (order, back-pressure).
+ * Returns 0 when done, -1 when the session is gone, 1 to fall back to read/write. */
+static int relay_splice(struct leg *l, struct leg *o)
+{
+	struct session *s = l->s;
+	char why[96];
+	ssize_t n, w;
+	int p[2];
+
+	if (gw_pipe_get(s->gw, p) < 0)
+		return 1;
+	n = splice(l->fd, NULL, p[1], NULL, GW_PIPE_SIZE, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n <= 0) {
+		int err = errno;
+
+		gw_pipe_put(s->gw, p);	/* still empty */
+		if (n == 0) {
+			relay_eof(l);
+			return 0;
+		}
+		if (err == EAGAIN || err == EINTR)
+			return 0;
+		if (err == EINVAL || err == ENOSYS) {
+			s->gw->no_splice = true;
+			return 1;
+		}
+		snprintf(why, sizeof(why), "read from the %s: %s", l->name, strerror(err));
+		session_close(s, why);
+		return -1;
+	}
+	l->bytes += (uint64_t)n;
+	s->last_ms = gw_now_ms();
+	w = splice(p[0], NULL, o->fd, NULL, (size_t)n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (w < 0 && errno != EAGAIN && errno != EINTR) {
+		snprintf(why, sizeof(why), "write to the %s: %s", o->name, strerror(errno));
+		gw_pipe_close(p);
+		session_close(s, why);
+		return -1;
+	}
+	if (w == n) {
+		gw_pipe_put(s->gw, p);
+		return 0;
+	}
+	o->pipe[0] = p[0];
+	o->pipe[1] = p[1];
+	o->in_pipe = (size_t)(n - (w > 0 ? w : 0));
+	event_add(&o->wr, NULL);
+	l->paused = true;
+	event_del(&l->rd);
+	return 0;
+}
+
 static void relay_read(struct leg *l)
 {
 	struct session *s = l->s;
@@ -260,10 +337,17 @@ static void relay_read(struct leg *l)
 	char why[96];
 	ssize_t n;
 
-	if (evbuffer_get_length(o->out) >= GW_HIGH_WATER) {
+	if (o->in_pipe || evbuffer_get_length(o->out) >= GW_HIGH_WATER) {
 		l->paused = true;
 		event_del(&l->rd);
 		return;
+	}
+	if (!s->gw->no_splice && evbuffer_get_length(o->out) == 0) {
+		int r = relay_splice(l, o);
+
+		if (r <= 0)
+			return;	/* done, or the session is gone */
+		/* r > 0: splice is not possible here; copy instead. */
 	}
 	n = read(l->fd, buf, GW_IO_CHUNK);
 	if (n < 0) {
@@ -274,16 +358,7 @@ static void relay_read(struct leg *l)
 		return;
 	}
 	if (n == 0) {
-		l->eof = true;
-		event_del(&l->rd);
-		if (!s->first_eof)
-			s->first_eof = l == &s->c ? "viewer closed the connection"
-						  : "backend closed the connection (guest display gone)";
-		if (relay_done(s)) {
-			session_close(s, eof_reason(s));
-			return;
-		}
-		leg_flush(o);	/* shuts o down once its queue is empty */
+		relay_eof(l);
 		return;
 	}
 	l->bytes += (uint64_t)n;
@@ -313,6 +388,22 @@ static void relay_read(struct leg *l)
 		l->paused = true;
 		event_del(&l->rd);
 	}
+}
+
+static void relay_eof(struct leg *l)
+{
+	struct session *s = l->s;
+
+	l->eof = true;
+	event_del(&l->rd);
+	if (!s->first_eof)
+		s->first_eof = l == &s->c ? "viewer closed the connection"
+					  : "backend closed the connection (guest display gone)";
+	if (relay_done(s)) {
+		session_close(s, eof_reason(s));
+		return;
+	}
+	leg_flush(other(l));	/* shuts it down once its queue is empty */
 }
 
 static void relay_start(struct session *s)
@@ -679,6 +770,7 @@ void session_accept(struct gw *gw, struct gw_console *con, int fd, const struct 
 	s->id = ++gw->next_id;
 	s->start_ms = s->last_ms = gw_now_ms();
 	s->b.fd = -1;
+	s->c.pipe[0] = s->c.pipe[1] = s->b.pipe[0] = s->b.pipe[1] = -1;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	s->next = gw->sessions;
 	if (s->next)
