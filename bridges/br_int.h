@@ -90,6 +90,8 @@ int br_fail(struct br_ctx *c, int code, const char *fmt, ...)
 struct br_linkset {
 	const char *name;
 	const uint8_t *mac;
+	bool pin_mac;			/* send mac even if unchanged: the kernel then marks it
+					 * set, and a VLAN stops following its NIC's MAC */
 	unsigned mtu;
 	unsigned flags, mask;		/* IFF_* bits to set, and which ones to touch */
 	int master;			/* -1: leave; 0: release; else the master's ifindex */

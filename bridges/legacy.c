@@ -34,7 +34,8 @@ static int pin_vlans(struct br_ctx *c, int nic, const uint8_t mac[BR_MAC_LEN])
 		if (br_link_read(c->sk, vlans[i], NULL, &li) < 0 ||
 		    memcmp(li.mac, mac, BR_MAC_LEN) != 0)
 			continue;
-		if (br_op_link_set(c, vlans[i], &(struct br_linkset){ .mac = mac, .master = -1 }) < 0)
+		if (br_op_link_set(c, vlans[i], &(struct br_linkset){ .mac = mac, .pin_mac = true,
+								    .master = -1 }) < 0)
 			return -1;
 	}
 	return 0;

@@ -201,7 +201,7 @@ int br_op_link_set(struct br_ctx *c, int ifindex, const struct br_linkset *set)
 		rtnl_link_set_name(chg, set->name);
 		rtnl_link_set_name(old, li.name);
 	}
-	if (set->mac && memcmp(set->mac, li.mac, BR_MAC_LEN) != 0) {
+	if (set->mac && (set->pin_mac || memcmp(set->mac, li.mac, BR_MAC_LEN) != 0)) {
 		if (!(a = nl_addr_build(AF_LLC, set->mac, BR_MAC_LEN)))
 			goto out;
 		rtnl_link_set_addr(chg, a);

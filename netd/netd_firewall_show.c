@@ -1,5 +1,6 @@
 /* `netctl firewall [--json]`: the policy netd applies and the rules installed, with
  * their packet counters. Text and JSON come from the same print calls. */
+#include <inttypes.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,8 +128,8 @@ static void print_rules(const struct fw_shown *s)
 		const struct fw_shown_rule *r = &s->rules[i];
 
 		print_open_object(NULL);
-		print_float(PRINT_ANY, "packets", "%12.0f", (double)r->packets);
-		print_float(PRINT_ANY, "bytes", " %12.0f", (double)r->bytes);
+		print_u64(PRINT_ANY, "packets", "%12" PRIu64, r->packets);
+		print_u64(PRINT_ANY, "bytes", " %12" PRIu64, r->bytes);
 		print_string(PRINT_ANY, "chain", "  %-24s", r->chain);
 		print_string(PRINT_ANY, "rule", "  %s\n", r->text);
 		print_close_object();
@@ -157,10 +158,10 @@ int netd_firewall_print(struct netd *d, bool json, FILE *out, char *err, size_t 
 		print_vifs(d->fw);
 		st = fw_get_stats(d->fw);
 		print_open_object("transactions");
-		print_float(PRINT_ANY, "commits", "transactions: %.0f commits", (double)st->commits);
-		print_float(PRINT_ANY, "retries", ", %.0f retries (another writer first)",
-			    (double)st->retries);
-		print_float(PRINT_ANY, "failures", ", %.0f failures\n", (double)st->failures);
+		print_u64(PRINT_ANY, "commits", "transactions: %" PRIu64 " commits", st->commits);
+		print_u64(PRINT_ANY, "retries", ", %" PRIu64 " retries (another writer first)",
+			  st->retries);
+		print_u64(PRINT_ANY, "failures", ", %" PRIu64 " failures\n", st->failures);
 		print_close_object();
 	}
 	print_uint(PRINT_ANY, "n_chains", "dom0net chains: %u\n", s.n_chains);

@@ -1,5 +1,6 @@
 /* Text/JSON printer for netctl (see print.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,6 +224,16 @@ void print_int(enum print_type t, const char *key, const char *fmt, int value)
 	} else if (want_json(t)) {
 		json_prefix(key);
 		fprintf(P.out, "%d", value);
+	}
+}
+
+void print_u64(enum print_type t, const char *key, const char *fmt, uint64_t value)
+{
+	if (want_text(t, fmt)) {
+		fprintf(P.out, fmt, value);
+	} else if (want_json(t)) {
+		json_prefix(key);
+		fprintf(P.out, "%" PRIu64, value);
 	}
 }
 

@@ -7,6 +7,7 @@
 #define NETCTL_PRINT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum print_type {
@@ -33,6 +34,8 @@ void print_close_array(void);
 void print_string(enum print_type t, const char *key, const char *fmt, const char *value);
 void print_uint(enum print_type t, const char *key, const char *fmt, unsigned value);
 void print_int(enum print_type t, const char *key, const char *fmt, int value);
+/* Counters: exact integers in JSON (never 6e+01); fmt takes a uint64_t (PRIu64). */
+void print_u64(enum print_type t, const char *key, const char *fmt, uint64_t value);
 void print_float(enum print_type t, const char *key, const char *fmt, double value);
 /* Text: fmt applied to "true"/"false" (a %s format). JSON: true/false. */
 void print_bool(enum print_type t, const char *key, const char *fmt, bool value);

@@ -319,8 +319,9 @@ lab__try_kind() {
 }
 
 lab_need_link_kind() {
-	local k ns=$LAB_ID-kind-probe ok
+	local k ns ok
 	lab_init
+	ns=$LAB_ID-kind-probe
 	lab__need_netns
 	for k in "$@"; do
 		ip netns add "$ns" || lab_fail "netns $ns"
