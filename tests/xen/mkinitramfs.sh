@@ -103,10 +103,10 @@ done
 cp -a /etc/xen "$R/etc/"
 # VIF hotplug is netd's. run_hotplug_scripts=0 is what the docs say, but libxl 4.17
 # ignores it for VIFs (it always runs the backend's `script`), so the default script is
-# a stand-in that only waits for netd's hotplug-status (vif-dom0net-wait.sh).
+# the shipped stand-in that only waits for netd's hotplug-status (packaging/vif-dom0net).
 sed -i '/run_hotplug_scripts/d; /vif.default.script/d' "$R/etc/xen/xl.conf"
-printf '%s\n' 'run_hotplug_scripts=0' 'vif.default.script="vif-dom0net-wait"' >>"$R/etc/xen/xl.conf"
-install -m 755 "$HERE/vif-dom0net-wait.sh" "$R/etc/xen/scripts/vif-dom0net-wait"
+printf '%s\n' 'run_hotplug_scripts=0' 'vif.default.script="vif-dom0net"' >>"$R/etc/xen/xl.conf"
+install -m 755 "$HERE/../../packaging/vif-dom0net" "$R/etc/xen/scripts/vif-dom0net"
 # Shells and tools the checks (and the hotplug scripts) use; the real ip/bridge/iptables
 # because busybox's lack bridge ports, details and the legacy tables; bridge-utils'
 # brctl is the reference `netctl show` must match byte for byte.

@@ -1,5 +1,5 @@
 # Lane 2: guests through the real toolstack and netback. libxl's hotplug "script" is a
-# stand-in that waits for netd's hotplug-status (see vif-dom0net-wait.sh), so `xl create`
+# stand-in that waits for netd's hotplug-status (packaging/vif-dom0net), so `xl create`
 # succeeds only once netd attached the VIF; both PV guests then ping dom0's bridge
 # address through netfront/netback. Later checks wait only when these passed, so a
 # broken build fails fast instead of running into the lane's deadline.
