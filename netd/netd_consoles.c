@@ -347,8 +347,20 @@ static void scan(evutil_socket_t fd, short what, void *arg)
 		con_table_prune_saved(nc->t);
 	}
 	for (size_t i = 0; i < con_table_size(nc->t); i++) {
-		give_port(nc, con_table_at(nc->t, i));
-		con_table_update_state(nc->t, con_table_at(nc->t, i));
+		struct con_entry *e = con_table_at(nc->t, i);
+
+		give_port(nc, e);
+		con_table_update_state(nc->t, e);
+		if (vncgw_is_own_listener(nc, &e->info.backend)) {
+			/* qemu lost the port to our wildcard listener: relaying would loop. */
+			if (e->state != VG_CON_CONFLICT)
+				log_warnx("console %u (%s): display %s is the gateway's own port; "
+					  "console disabled (set [console] listen to the external "
+					  "address)", e->info.domid, e->info.name, e->info.backend.desc);
+			e->state = VG_CON_CONFLICT;
+			snprintf(e->info.problem, sizeof(e->info.problem),
+				 "display %.80s is the gateway's own listener", e->info.backend.desc);
+		}
 	}
 	if (con_table_resolve_conflicts(nc->t))
 		log_warnx("consoles: a guest names another guest's display; its console is disabled "
@@ -432,6 +444,13 @@ int netd_consoles_start(struct netd *d)
 	if (vncgw_parse_listen(nc, d->cfg.console_listen, err, sizeof(err)) < 0) {
 		log_warnx("console gateway: %s; gateway disabled", err);
 		goto fail;
+	}
+	if (vncgw_listen_wildcard(nc)) {
+		/* 0.0.0.0:59xx shadows qemu's 127.0.0.1:59xx (and takes ports it wants). */
+		log_warnx("console gateway: listen = %s includes a wildcard; displays' own ports "
+			  "are skipped, but qemu started later may find its port taken: prefer the "
+			  "external address", d->cfg.console_listen);
+		con_table_avoid_display_ports(nc->t, true);
 	}
 	if (con_table_load(nc->t, nc->state_path, &e) < 0)
 		log_warnx("consoles: %s", e.msg);

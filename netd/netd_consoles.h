@@ -61,6 +61,10 @@ void vncgw_proc_sync(struct netd_consoles *nc);
 void vncgw_proc_forget(struct netd_consoles *nc, unsigned domid);
 /* Binds a console's listening sockets on every listen address (con_bind_fn). */
 int vncgw_bind(void *arg, struct con_entry *e, uint16_t port);
+/* A listen address is 0.0.0.0 or ::. */
+bool vncgw_listen_wildcard(const struct netd_consoles *nc);
+/* The display address is one of the gateway's own listeners (a relay loop). */
+bool vncgw_is_own_listener(struct netd_consoles *nc, const struct con_backend *b);
 /* The configured listen addresses; -1 with a message in err. */
 int vncgw_parse_listen(struct netd_consoles *nc, const char *spec, char *err, size_t errlen);
 

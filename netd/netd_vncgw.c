@@ -70,6 +70,52 @@ int vncgw_parse_listen(struct netd_consoles *nc, const char *spec, char *err, si
 	return 0;
 }
 
+static bool wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+bool vncgw_listen_wildcard(const struct netd_consoles *nc)
+{
+	for (int i = 0; i < nc->nlisten; i++)
+		if (wildcard(&nc->listen[i]))
+			return true;
+	return false;
+}
+
+/* Would dialling b reach one of our own listeners (a display address that is really
+ * a gateway port)? The gateway would then relay to itself, session after session. */
+bool vncgw_is_own_listener(struct netd_consoles *nc, const struct con_backend *b)
+{
+	bool ours = false;
+
+	if (b->kind != CON_BACKEND_TCP)
+		return false;
+	for (size_t i = 0; i < con_table_size(nc->t) && !ours; i++)
+		ours = con_table_at(nc->t, i)->port == b->tcp_port;
+	if (!ours)
+		return false;
+	for (int i = 0; i < nc->nlisten; i++) {
+		const struct sockaddr_storage *l = &nc->listen[i];
+
+		if (l->ss_family != b->addr.ss_family)
+			continue;
+		if (wildcard(l))
+			return true;
+		if (l->ss_family == AF_INET &&
+		    ((const struct sockaddr_in *)l)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)&b->addr)->sin_addr.s_addr)
+			return true;
+		if (l->ss_family == AF_INET6 &&
+		    IN6_ARE_ADDR_EQUAL(&((const struct sockaddr_in6 *)l)->sin6_addr,
+				       &((const struct sockaddr_in6 *)&b->addr)->sin6_addr))
+			return true;
+	}
+	return false;
+}
+
 int vncgw_bind(void *arg, struct con_entry *e, uint16_t port)
 {
 	struct netd_consoles *nc = arg;
@@ -213,7 +259,7 @@ static void on_dial(struct netd_consoles *nc, const struct vg_dial *m)
 	if (!e || !e->sent_valid || m->gen > e->gen) {
 		r.err = ENOENT;	/* a console we never described: refuse */
 		log_warnx("gateway asked to dial unknown console %u (gen %u)", m->console, m->gen);
-	} else if (e->state != VG_CON_READY) {
+	} else if (e->state != VG_CON_READY || vncgw_is_own_listener(nc, &e->info.backend)) {
 		r.err = EHOSTUNREACH;
 	} else if (!dial_allowed(nc)) {
 		r.err = EAGAIN;

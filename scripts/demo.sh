@@ -102,6 +102,8 @@ else
 fi
 lab_in 1.0 ip addr del 10.0.0.99/24 dev eth0
 
+. "$top/tests/vncgw/demo-consoles.sh"	# guest consoles through the VNC gateway
+
 say "guest 1 shuts down: the toolstack takes its VIF away"
 "$XS_TOOLSTACK" vif-remove --style libxl 1 0 && lab_in dom0 ip link del vif1.0
 show NC show

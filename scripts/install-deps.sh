@@ -16,6 +16,7 @@ packages=(
 	# lane-1 lab: real kernel peers and the real xenstored
 	iproute2 bridge-utils iptables iputils-ping socat netcat-openbsd procps psmisc
 	xen-utils-4.17 xen-utils-common xenstore-utils
+	qemu-system-x86 vncsnapshot tigervnc-standalone-server tigervnc-tools # VNC gateway peers
 	python3
 )
 

@@ -30,6 +30,7 @@ struct con_table {
 	struct con_entry **v;
 	size_t n, cap;
 	unsigned port_min, port_max;
+	bool avoid_display_ports;
 	struct saved_port *saved;
 	size_t nsaved, capsaved;
 	struct gw_pw *pws;
@@ -181,11 +182,21 @@ void con_table_prune_saved(struct con_table *t)
 }
 
 /* Taken by a live entry, or remembered for another domain. */
+void con_table_avoid_display_ports(struct con_table *t, bool on)
+{
+	t->avoid_display_ports = on;
+}
+
 static bool port_taken(struct con_table *t, const struct con_entry *self, unsigned port)
 {
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
+		const struct con_backend *b = &t->v[i]->info.backend;
+
 		if (t->v[i] != self && t->v[i]->port == port)
 			return true;
+		if (t->avoid_display_ports && b->kind == CON_BACKEND_TCP && b->tcp_port == port)
+			return true;
+	}
 	for (size_t i = 0; i < t->nsaved; i++)
 			if (t->saved[i].domid != self->info.domid && t->saved[i].port == port)
 				return true;

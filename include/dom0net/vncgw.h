@@ -316,6 +316,9 @@ void con_table_remove(struct con_table *t, unsigned domid);	/* closes its socket
  * own port if in range, else the lowest free one. 0 when none could be bound. */
 uint16_t con_table_assign_port(struct con_table *t, struct con_entry *e, con_bind_fn bind,
 			       void *arg);
+/* The gateway listens on a wildcard address: never pick a port some display uses
+ * (qemu holds 127.0.0.1:59xx; the wildcard listener would shadow it). */
+void con_table_avoid_display_ports(struct con_table *t, bool on);
 /* Forgets remembered ports of domains without an entry (after the first full scan). */
 void con_table_prune_saved(struct con_table *t);
 /* Marks consoles whose backends collide: guest-writable claimants lose to trusted

@@ -107,4 +107,21 @@ n=$(NC consoles --json | python3 -c 'import json,sys; print(sum(1 for c in json.
 lab_assert_eq 3 "$n" "consoles with a port in a range of 3"
 kill -0 "$VNC_NETD_PID" || lab_fail "netd died"
 echo "port range exhausted: $(grep -c 'no gateway port' "$VNC_LOG") console(s) logged without a port"
+# A wildcard listen address: the gateway skips the displays' ports, and a display
+# address that is really one of the gateway's own ports is refused, never dialled (it
+# would relay to itself, session after session).
+vnc_netd_stop
+sed -i 's/^listen = .*/listen = 0.0.0.0/; s/^ports = .*/ports = 5950-5959/' "$VNC_CONF"
+: >"$VNC_LOG"
+vnc_netd_start
+grep -q "includes a wildcard" "$VNC_LOG" || lab_fail "no warning about the wildcard listen"
+vnc_wait_state 7 ready || lab_fail "console 7 with a wildcard listen"
+p7=$(vnc_console_field 7 port)
+vnc_domain 9 vm9 "vnc-port=$p7" vnc-pass=p9
+vnc_wait_state 9 conflict || lab_fail "a display on the gateway's own port: $(NC consoles)"
+[[ $(vnc_console_field 9 problem) == *"gateway's own listener"* ]] || lab_fail "no note for the loop"
+out=$(lab_in peer "$RFB_PROBE" -v 3.8 -p "$(vnc_passfile p9)" $GW "$(vnc_console_field 9 port)")
+[[ $out == "refused: this guest's console is disabled"* ]] || lab_fail "loop console: $out"
+grep -q "dialled" "$VNC_LOG" && lab_fail "netd dialled a display that is its own listener"
+echo "wildcard listen: a display on the gateway's own port is refused, not looped"
 echo "test_vncgw_xenstore: all checks passed"
