@@ -211,10 +211,33 @@ static void on_detached(void *arg, const struct vif_info *vi)
 		log_warnx("firewall: %s: removing its rules: %s", name, e.msg);
 }
 
+/* A batch's detaches in one commit (a mass `xl destroy`). */
+static void on_detached_batch(void *arg, const struct vif_info *vis, size_t n)
+{
+	struct netd *d = arg;
+	struct d0_err e = { 0 };
+	const char **names;
+
+	if (!d->fw || n == 0)
+		return;
+	names = calloc(n, sizeof(*names));
+	if (!names) {
+		for (size_t i = 0; i < n; i++)
+			on_detached(arg, &vis[i]);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = vis[i].ifname;
+	if (fw_vifs_del(d->fw, names, n, &e) < 0)
+		log_warnx("firewall: removing the rules of %zu VIFs: %s", n, e.msg);
+	free(names);
+}
+
 const struct vif_hooks *netd_firewall_hooks(struct netd *d)
 {
 	static struct vif_hooks hooks; /* copied by vif_mgr_new */
 
-	hooks = (struct vif_hooks){ on_attached, on_detached, d, on_attached_batch };
+	hooks = (struct vif_hooks){ on_attached, on_detached, d, on_attached_batch,
+				    on_detached_batch };
 	return &hooks;
 }

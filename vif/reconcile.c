@@ -50,10 +50,24 @@ void vif_want_error(struct vif *v)
 	v->op = VIF_OP_ERROR;
 }
 
+void vif_hooks_detach_flush(struct vif_mgr *m)
+{
+	if (m->n_detach_q && m->hooks.detached_batch) {
+		m->hooks.detached_batch(m->hooks.arg, m->detach_q, m->n_detach_q);
+	} else if (m->hooks.detached) {
+		for (size_t i = 0; i < m->n_detach_q; i++)
+			m->hooks.detached(m->hooks.arg, &m->detach_q[i]);
+	}
+	m->n_detach_q = 0;
+}
+
 void vif_hook_detach(struct vif_mgr *m, struct vif_dev *d)
 {
-	if (d->hooked && m->hooks.detached)
-		m->hooks.detached(m->hooks.arg, &d->info);
+	if (d->hooked && (m->hooks.detached || m->hooks.detached_batch)) {
+		if (m->n_detach_q == sizeof(m->detach_q) / sizeof(m->detach_q[0]))
+			vif_hooks_detach_flush(m);
+		m->detach_q[m->n_detach_q++] = d->info; /* a copy: the record may go */
+	}
 	d->hooked = false;
 }
 
@@ -235,6 +249,9 @@ void vif_reconcile(struct vif_mgr *m, struct vif_batch *b)
 			if (devs[j]->plan_attach && !devs[j]->failed && !devs[j]->hooked)
 				jobs[n_jobs++] = (struct vif_hook_job){ v, devs[j] };
 	}
+	/* Detaches decided so far go first: a reused device name must lose the old
+	 * VIF's rules before it gets its own. */
+	vif_hooks_detach_flush(m);
 	vif_hooks_attach(&c, jobs, n_jobs);
 	for (size_t i = 0; i < b->n; i++) {
 		vif_send_phase_b(&c, &b->v[i]->pv);
@@ -246,6 +263,7 @@ void vif_reconcile(struct vif_mgr *m, struct vif_batch *b)
 		if (b->v[i]->op != VIF_OP_NONE)
 			writes[n_writes++] = b->v[i];
 	}
+	vif_hooks_detach_flush(m);
 	if (n_writes)
 		vif_store_write(m->xs, writes, n_writes);
 	for (size_t i = 0; i < b->n; i++) {

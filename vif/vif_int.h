@@ -109,6 +109,9 @@ struct vif_mgr {
 	unsigned bogus_events;	/* watch paths that are not ids, not yet reported */
 	char first_bogus[48];
 	long long bogus_logged_us;	/* reported at most every 10 s */
+	/* detached() hooks owed by the running batch, delivered together at its end */
+	struct vif_info detach_q[2 * VIF_BATCH];
+	size_t n_detach_q;
 };
 
 /* mgr.c */
@@ -137,7 +140,10 @@ void vif_reconcile(struct vif_mgr *m, struct vif_batch *b);
 /* The record failed (v->error): hotplug-status=error, unless already written. */
 void vif_want_error(struct vif *v);
 /* detached() for a device whose attached() ran. */
+/* Queues d's detached() hook (with its attach-time record) for the end of the batch. */
 void vif_hook_detach(struct vif_mgr *m, struct vif_dev *d);
+/* Delivers the queued detached() hooks: one detached_batch() call, or one by one. */
+void vif_hooks_detach_flush(struct vif_mgr *m);
 
 /* bridge.c: which bridge, resolved once per batch. */
 struct vif_bridge {

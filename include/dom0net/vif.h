@@ -49,6 +49,8 @@ struct vif_hooks {
 	 * attached() one VIF at a time, so one bad VIF never fails the others. */
 	int (*attached_batch)(void *arg, const struct vif_info *const *vifs, size_t n,
 			      char *err, size_t errlen);
+	/* Optional: the detached() calls of one batch at once (a mass destroy). */
+	void (*detached_batch)(void *arg, const struct vif_info *vifs, size_t n);
 };
 
 /* base, xs, mon and cfg are required (cfg is read live: [vif] link-timeout-ms);

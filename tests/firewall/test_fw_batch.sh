@@ -1,6 +1,7 @@
 #!/bin/bash
-# Many guests at once (a host booting): their anti-spoof rules go in with a few
-# firewall commits, not one per VIF, and every VIF gets exactly its own chain.
+# Many guests at once (a host booting, then a mass destroy): their anti-spoof rules go
+# in and out with a few firewall commits, not one per VIF, and every VIF gets exactly
+# its own chain.
 # The backends wait for their devices; netd is paused (SIGSTOP) while all devices
 # appear, so on SIGCONT it finds the whole burst queued, as after a busy moment.
 set -uo pipefail
@@ -51,5 +52,18 @@ for ((d = 1; d <= N; d++)); do
 done
 chains=$(grep -c '^:DOM0NET-VIF-' <<<"$table")
 lab_assert_eq "$N" "$chains" "one chain per VIF"
+
+# All guests go away while netd is paused: their rules leave in one commit too.
+before=$(commits)
+kill -STOP "$netd_pid"
+for ((d = 1; d <= N; d++)); do
+	vl_rm --style libxl "$d" 0 >/dev/null 2>&1 || lab_fail "remove $d"
+done
+kill -CONT "$netd_pid"
+lab_wait_for 10000 bash -c "! ip netns exec '$LAB_DOM0' iptables-legacy-save -t filter | grep -q '^:DOM0NET-VIF-'" ||
+	lab_fail "VIF chains left after the removal"
+used=$(($(commits) - before))
+echo "$N VIFs detached with $used firewall commits"
+((used <= 2)) || lab_fail "$used commits for $N detaches: the hooks were not batched"
 vl_check_log
 echo "test_fw_batch: all checks passed"

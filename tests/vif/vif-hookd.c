@@ -100,7 +100,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 int main(int argc, char **argv)
 {
 	static struct d0_config cfg;
-	struct vif_hooks hooks = { attached, detached, NULL, NULL }; /* one by one */
+	struct vif_hooks hooks = { attached, detached, NULL, NULL, NULL }; /* one by one */
 	struct d0_nl_handlers h = { on_link, on_resync, NULL };
 	struct event_base *base;
 	struct event *sterm, *sint;
