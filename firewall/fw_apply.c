@@ -36,53 +36,83 @@ static int iptc_fail(struct d0_err *e, const char *what, const char *chain)
 	return -1;
 }
 
-int fw_transact(struct fw *fw, fw_tx_fn fn, void *arg, struct d0_err *e)
+static long long now_ms(void)
 {
-	for (unsigned attempt = 1;; attempt++) {
-		struct xtc_handle *h = iptc_init(FW_TABLE);
-		int rc, err;
+	struct timespec ts;
 
-		if (!h) {
-			err = errno;
-			d0_err_set(e, err, "iptc_init(%s): %s", FW_TABLE, iptc_strerror(err));
-			fw->stats.failures++;
-			errno = err;
-			return -1;
-		}
-		rc = fn(fw, h, arg, e);
-		if (rc <= 0) {
-			err = errno;
-			iptc_free(h);
-			if (rc < 0)
-				fw->stats.failures++;
-			errno = err;
-			return rc;
-		}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* One read-change-commit under the xtables lock. Returns 0 committed, 1 when fn had
+ * nothing to do, -1 with errno (EAGAIN/EINVAL at commit: another writer won). */
+static int transact_once(struct fw *fw, fw_tx_fn fn, void *arg, struct d0_err *e)
+{
+	struct xtc_handle *h;
+	int lock, rc, err;
+
+	lock = fw_xtlock_take(FW_XTLOCK_WAIT_MS);
+	if (lock < 0) {
+		err = errno;
+		d0_err_set(e, err, "the xtables lock: %s", strerror(err));
+		errno = err;
+		return -1;
+	}
+	h = iptc_init(FW_TABLE);
+	if (!h) {
+		err = errno;
+		d0_err_set(e, err, "iptc_init(%s): %s", FW_TABLE, iptc_strerror(err));
+		fw_xtlock_release(lock);
+		errno = err == EAGAIN ? EIO : err; /* not a commit race: do not retry */
+		return -1;
+	}
+	rc = fn(fw, h, arg, e);
+	if (rc > 0) {
 		if (fw->precommit)
 			fw->precommit(fw->precommit_arg);
-		if (iptc_commit(h)) {
-			iptc_free(h);
+		rc = iptc_commit(h) ? 0 : -1;
+		if (rc < 0)
+			d0_err_set(e, errno, "iptc_commit(%s): %s", FW_TABLE, iptc_strerror(errno));
+	} else {
+		rc = rc < 0 ? -2 : 1; /* fn failed (not retryable) / nothing to commit */
+	}
+	err = errno;
+	iptc_free(h);
+	fw_xtlock_release(lock);
+	errno = err;
+	return rc;
+}
+
+int fw_transact(struct fw *fw, fw_tx_fn fn, void *arg, struct d0_err *e)
+{
+	long long deadline = now_ms() + FW_RETRY_MS;
+
+	for (unsigned attempt = 1;; attempt++) {
+		int rc = transact_once(fw, fn, arg, e);
+		int err = errno;
+
+		if (rc == 0) {
 			fw->stats.commits++;
 			return 0;
 		}
-		err = errno;
-		iptc_free(h);
+		if (rc == 1)
+			return 0;
 		/* EAGAIN: the table changed since we read it, nothing was replaced.
 		 * EINVAL here is (almost always) the second half of libiptc's commit: the
-		 * table was replaced, then another writer replaced it again before our
-		 * counters were added back. Either way the state is unknown: re-read and
-		 * redo (every transaction is idempotent), still bounded. */
-		if ((err != EAGAIN && err != EINVAL) || attempt == FW_MAX_ATTEMPTS) {
-			d0_err_set(e, err, "iptc_commit(%s)%s: %s", FW_TABLE,
-				   err == EAGAIN ? " (other writers kept committing first)" : "",
-				   iptc_strerror(err));
+		 * table was replaced, then a writer that ignores the xtables lock replaced it
+		 * again before our counters were added back. Either way the state is
+		 * unknown: re-read and redo (every transaction is idempotent), bounded. */
+		if (rc == -2 || (err != EAGAIN && err != EINVAL) ||
+		    (attempt >= FW_MAX_ATTEMPTS && now_ms() >= deadline)) {
+			if (rc == -1 && (err == EAGAIN || err == EINVAL))
+				d0_err_set(e, err, "iptc_commit(%s) (other writers kept committing "
+					   "first): %s", FW_TABLE, iptc_strerror(err));
 			fw->stats.failures++;
 			errno = err;
 			return -1;
 		}
-		/* Another writer committed between our read and our commit. Back off,
-		 * exponentially and jittered (0.1 ms doubling up to 20 ms), so a busy writer
-		 * leaves us a gap; 32 attempts stay well under a second. */
+		/* Back off, exponentially and jittered (0.1 ms doubling up to 20 ms), so a
+		 * busy writer leaves us a gap. */
 		fw->stats.retries++;
 		{
 			long cap = 100L << (attempt < 8 ? attempt : 8);

@@ -9,7 +9,14 @@
 struct xtc_handle;
 struct ipt_entry;
 
-#define FW_MAX_ATTEMPTS 32	/* commits tried when other writers keep winning */
+#define FW_MAX_ATTEMPTS 32	/* commits tried when other writers keep winning... */
+#define FW_RETRY_MS 10000	/* ...or for this long, whichever is later */
+#define FW_XTLOCK_WAIT_MS 5000	/* how long to wait for another holder of the xtables lock */
+
+/* fw_lock.c: the xtables lock; returns its fd (release with fw_xtlock_release), or -1
+ * with errno (ETIMEDOUT when another holder kept it longer than timeout_ms). */
+int fw_xtlock_take(unsigned timeout_ms);
+void fw_xtlock_release(int fd);
 
 struct fw {
 	struct fw_policy *policy;	/* last applied; NULL before */
