@@ -18,8 +18,9 @@
 #define GW_LINGER_S 10			/* half-closed or failed sessions flush this long */
 #define GW_ACCEPT_PAUSE_MS 1000		/* listeners rest this long after EMFILE */
 #define GW_ADDR_TABLE 4096		/* client addresses tracked */
-#define GW_PIPE_SIZE (1024u * 1024)	/* splice pipes: what one relay step can move */
+#define GW_PIPE_SIZE (256u * 1024)	/* splice pipes: what one relay step can move */
 #define GW_PIPE_POOL 16			/* idle pipes kept for reuse */
+#define GW_SPLICE_MIN (16u * 1024)	/* splice when this much is waiting, else copy */
 
 struct gw;
 struct session;

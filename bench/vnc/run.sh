@@ -101,6 +101,17 @@ if [ -n "${HOLD:-}" ]; then
 	exit 0
 fi
 
+# Idle memory first, while the gateway's heap is fresh (later phases leave freed
+# buffers behind that new sessions would reuse).
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$gwpid/status"; }
+before=$(rss)
+B -m idle -c $SESSIONS -d 8 10.0.0.2 "$gwport" >"$LAB_TMP/idle.out" &
+idle=$!
+lab_wait_for 20000 grep -q connected= "$LAB_TMP/idle.out" || lab_fail "idle sessions"
+sleep 2
+after=$(rss)
+wait $idle
+echo "gateway RSS: $before KiB idle, $after KiB with $SESSIONS idle sessions ($(cat "$LAB_TMP/idle.out"))"
 : >"$LAB_TMP/d" ; : >"$LAB_TMP/g"
 for ((r = 1; r <= RUNS; r++)); do
 	d=$(B -m frames -d "$SECS" 127.0.0.1 $xport) || lab_fail "direct frames"
@@ -111,26 +122,28 @@ for ((r = 1; r <= RUNS; r++)); do
 done
 direct=$(median <"$LAB_TMP/d") gateway=$(median <"$LAB_TMP/g")
 
-rd=$(B -m rtt -n "$RTTS" 127.0.0.1 $xport) || lab_fail "direct rtt"
-rg=$(B -m rtt -n "$RTTS" 10.0.0.2 "$gwport") || lab_fail "gateway rtt"
-echo "round trips (us): direct $rd | gateway $rg"
-o50=$(python3 -c "print('%.1f' % ($(val rtt_us_p50 <<<"$rg") - $(val rtt_us_p50 <<<"$rd")))")
-o99=$(python3 -c "print('%.1f' % ($(val rtt_us_p99 <<<"$rg") - $(val rtt_us_p99 <<<"$rd")))")
+# Round trips: alternated, the median of each figure. For scale, a plain relay
+# process (socat) between the same peers.
+: >"$LAB_TMP/rd"; : >"$LAB_TMP/rg"
+for ((r = 1; r <= RUNS; r++)); do
+	B -m rtt -n "$RTTS" 127.0.0.1 $xport >>"$LAB_TMP/rd" || lab_fail "direct rtt"
+	B -m rtt -n "$RTTS" 10.0.0.2 "$gwport" >>"$LAB_TMP/rg" || lab_fail "gateway rtt"
+done
+med() { val "$1" <"$2" | median; }
+echo "round trips (us, median of $RUNS): direct p50 $(med rtt_us_p50 "$LAB_TMP/rd") p99 $(med rtt_us_p99 "$LAB_TMP/rd") | gateway p50 $(med rtt_us_p50 "$LAB_TMP/rg") p99 $(med rtt_us_p99 "$LAB_TMP/rg")"
+o50=$(python3 -c "print('%.1f' % ($(med rtt_us_p50 "$LAB_TMP/rg") - $(med rtt_us_p50 "$LAB_TMP/rd")))")
+o99=$(python3 -c "print('%.1f' % ($(med rtt_us_p99 "$LAB_TMP/rg") - $(med rtt_us_p99 "$LAB_TMP/rd")))")
+if command -v socat >/dev/null; then
+	lab_bg dom0 socat TCP-LISTEN:7000,bind=10.0.0.2,reuseaddr,fork,nodelay \
+		"TCP:127.0.0.1:$xport,nodelay"
+	lab_wait_for 3000 lab_in dom0 bash -c "exec 3<>/dev/tcp/10.0.0.2/7000"
+	echo "reference, socat as the relay: $(B -m rtt -n "$RTTS" 10.0.0.2 7000)"
+fi
 
 agg=$(B -m parallel -c $SESSIONS -d "$SECS" 10.0.0.2 "$gwport") || lab_fail "parallel sessions"
 echo "$SESSIONS sessions through the gateway: $agg"
 
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$gwpid/status"; }
-sleep 1
-before=$(rss)
-B -m idle -c $SESSIONS -d 8 10.0.0.2 "$gwport" >"$LAB_TMP/idle.out" &
-idle=$!
-lab_wait_for 20000 grep -q connected= "$LAB_TMP/idle.out" || lab_fail "idle sessions"
-sleep 2
-after=$(rss)
-wait $idle
-echo "gateway RSS: $before KiB idle, $after KiB with $SESSIONS idle sessions ($(cat "$LAB_TMP/idle.out"))"
-perkb=$(python3 -c "print('%.1f' % (($after - $before) / $SESSIONS))")
+perkb=$(python3 -c "print('%.2f' % (($after - $before) / $SESSIONS))")
 ratio=$(python3 -c "print('%.3f' % ($gateway / $direct))")
 kill -0 "$netd_pid" || lab_fail "netd died during the benchmark"
 echo "direct_mbs=$direct gateway_mbs=$gateway ratio=$ratio rtt_overhead_us_p50=$o50 rtt_overhead_us_p99=$o99 sessions=$SESSIONS aggregate_mbs=$(val mbs <<<"$agg") rss_kb_per_idle_session=$perkb"
