@@ -270,7 +270,13 @@ static void on_dial(struct netd_consoles *nc, const struct vg_dial *m)
 	nc->dials++;
 	log_debug("console %u: dialled %s for session %u: %s", m->console,
 		  e ? e->info.backend.desc : "-", m->session, r.err ? strerror(r.err) : "ok");
-	vg_chan_send(nc->chan, VG_DIAL_REPLY, &r, sizeof(r), fd >= 0 ? &fd : NULL, fd >= 0);
+	if (vg_chan_send(nc->chan, VG_DIAL_REPLY, &r, sizeof(r), fd >= 0 ? &fd : NULL,
+			 fd >= 0) < 0 && fd >= 0) {
+		/* Could not pass the socket (out of descriptors): the viewer must still
+		 * get an answer, not a timeout. */
+		r.err = errno;
+		vg_chan_send(nc->chan, VG_DIAL_REPLY, &r, sizeof(r), NULL, 0);
+	}
 	if (fd >= 0)
 		close(fd);
 }

@@ -3,7 +3,7 @@
 #   vnc_lab [CONF-EXTRA]   dom0 (eth0 10.0.0.2) + peer (10.0.0.1, 10.0.0.3) + the real
 #                          xenstored + netd with the gateway on 10.0.0.2; CONF-EXTRA is
 #                          appended to [console] (VNC_HS_TIMEOUT: handshake-timeout, 5)
-#   vnc_netd_start / vnc_netd_stop    (re)start or stop netd
+#   vnc_netd_start / vnc_netd_stop    (re)start or stop netd (VNC_NETD_NOFILE: fd limit)
 #   vnc_qemu NAME VNCARG [PASSWORD]   qemu in dom0 with -vnc VNCARG (a password makes
 #                          it ",password-secret=..."); pid in $VNC_LAST_QEMU
 #   vnc_wait_display PWFILE PORT      until qemu's screen (127.0.0.1:PORT) settled
@@ -69,7 +69,8 @@ vnc__report() {
 }
 
 vnc_netd_start() {
-	lab_bg dom0 bash -c "exec '$NETD' -d -f '$VNC_CONF' 2>>'$VNC_LOG'"
+	# VNC_NETD_NOFILE: a descriptor limit for netd and its gateway (EMFILE tests).
+	lab_bg dom0 bash -c "${VNC_NETD_NOFILE:+ulimit -n $VNC_NETD_NOFILE;} exec '$NETD' -d -f '$VNC_CONF' 2>>'$VNC_LOG'"
 	VNC_NETD_PID=$LAB_LAST_PID
 	lab_wait_for 5000 test -S "$VNC_SOCK" || { cat "$VNC_LOG"; lab_fail "netd did not start"; }
 	lab_wait_for 5000 grep -q "console gateway: ready" "$VNC_LOG" ||
