@@ -10,22 +10,10 @@ set -uo pipefail
 lab_need_cmd iptables-legacy-save python3
 N=60
 vl_setup 1
-conf=$LAB_TMP/fw.conf log=$LAB_TMP/netd.log sock=$LAB_TMP/netd.sock
-cat >"$conf" <<EOF
-[global]
-pidfile = $LAB_TMP/netd.pid
-control-socket = $sock
-[bridges]
-default-style = none
-hotplug-nics = no
-[firewall]
-anti-spoof = yes
-cluster-conf = $LAB_TMP/none
-EOF
-ip netns exec "$LAB_DOM0" "$NETD" -d -f "$conf" >>"$log" 2>&1 &
-netd_pid=$!
-lab_track_pid $netd_pid
-lab_wait_for 5000 grep -q "xenstore: connected" "$log" || { cat "$log"; lab_fail "netd"; }
+VL_FIREWALL=$'anti-spoof = yes\ncluster-conf = '"$LAB_TMP/none"
+vl_netd
+log=$LAB_TMP/netd.log sock=$LAB_TMP/netd.sock
+netd_pid=$VL_NETD
 commits() {
 	"$NETCTL" -s "$sock" firewall --json |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["transactions"]["commits"])'

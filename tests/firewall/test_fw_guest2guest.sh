@@ -7,21 +7,9 @@ set -uo pipefail
 . "${VIF_LAB:?}"
 lab_need_cmd python3 socat iptables-legacy-save
 vl_setup 1
-conf=$LAB_TMP/fw.conf log=$LAB_TMP/netd.log sock=$LAB_TMP/netd.sock
-cat >"$conf" <<EOF
-[global]
-pidfile = $LAB_TMP/netd.pid
-control-socket = $sock
-[bridges]
-default-style = none
-hotplug-nics = no
-[firewall]
-anti-spoof = yes
-cluster-conf = $LAB_TMP/none
-EOF
-ip netns exec "$LAB_DOM0" "$NETD" -d -f "$conf" >>"$log" 2>&1 &
-lab_track_pid $!
-lab_wait_for 5000 grep -q "xenstore: connected" "$log" || { cat "$log"; lab_fail "netd"; }
+VL_FIREWALL=$'anti-spoof = yes\ncluster-conf = '"$LAB_TMP/none"
+vl_netd
+log=$LAB_TMP/netd.log sock=$LAB_TMP/netd.sock
 
 # B first, then A: A's rules are installed last, the order that exposed the bug.
 vl_guest 2 0 "" 10.0.100.3

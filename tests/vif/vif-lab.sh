@@ -2,7 +2,9 @@
 #
 #   vl_setup [NICS]         xenstored, dom0 with NICS NICs (default 1), xenbr0 holding
 #                           eth0, the peer at 10.0.0.1/16 on the LAN
-#   vl_netd [TIMEOUT_MS]    write the config and start netd -d in dom0 (pid $VL_NETD)
+#   vl_netd [TIMEOUT_MS]    write the config and start netd -d in dom0 (pid $VL_NETD);
+#                           $VL_FIREWALL is the [firewall] section's body (default
+#                           enable = no)
 #   vl_netd_kill [SIG]      stop netd (default TERM) and wait for it
 #   vl_devices N [FIRST]    N devices vifD.0 (other ends in a shared namespace)
 #   vl_guest D N [NAME] [IP] [MAC]
@@ -54,7 +56,7 @@ vl_netd() {
 	[vif]
 	link-timeout-ms = $timeout
 	[firewall]
-	enable = no
+	${VL_FIREWALL:-enable = no}
 	EOF
 	ip netns exec "$LAB_DOM0" "$NETD" -d -f "$LAB_TMP/netd.conf" \
 		>>"$LAB_TMP/netd.log" 2>&1 &
